@@ -1,0 +1,95 @@
+"""Configuration: settings as data, each overridable by a ``TRACKER_<NAME>`` environment variable.
+
+Nothing here reads the environment at import time; ``create_app`` calls :func:`settings_from_env`.
+README.md documents every setting in ``SETTINGS`` (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+ENV_PREFIX = "TRACKER_"
+
+
+def _as_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    cast: Callable[[str], Any] = str
+
+    @property
+    def env_var(self) -> str:
+        return ENV_PREFIX + self.name
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("ENV", "development", "`development` or `production`; production never loads demo data."),
+    Setting(
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy URL; default is an SQLite file `instance/tracker.db`. "
+        "PostgreSQL: `postgresql+psycopg://user:pass@host:5432/dbname`.",
+    ),
+    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens. Required in production."),
+    Setting("TIMEZONE", "Asia/Shanghai", "Time zone of deadlines, reminders and displayed times."),
+    Setting("HOST", "127.0.0.1", "Address `python run.py` listens on."),
+    Setting("PORT", 5000, "Port `python run.py` listens on.", int),
+    Setting("MAX_UPLOAD_MB", 20, "Largest accepted upload (report or evidence file), in MiB.", int),
+    Setting("DEMO_DATA", True, "Load the demo data into an empty database on `python run.py`.", _as_bool),
+)
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the Flask config keys set by ``TRACKER_*`` variables in ``environ``."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.env_var in environ:
+            raw = environ[setting.env_var]
+            try:
+                found[setting.name] = setting.cast(raw)
+            except ValueError as exc:
+                raise ValueError(f"{setting.env_var}={raw!r} is not valid: {exc}") from exc
+    return found
+
+
+class Config:
+    """Embedded default: SQLite in ``instance/``, demo data, no outside services."""
+
+    ENV = "development"
+    DATABASE_URL: str | None = None
+    SECRET_KEY: str | None = None
+    TIMEZONE = "Asia/Shanghai"
+    HOST = "127.0.0.1"
+    PORT = 5000
+    MAX_UPLOAD_MB = 20
+    DEMO_DATA = True
+    TESTING = False
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
+
+
+class ProductionConfig(Config):
+    ENV = "production"
+    DEMO_DATA = False
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+class TestConfig(Config):
+    TESTING = True
+    DEMO_DATA = False
+    SECRET_KEY = "test-secret-key"

@@ -1,0 +1,105 @@
+"""整改督办台账: the Flask application."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import PROJECT_ROOT, Config, settings_from_env
+
+
+def create_app(config_class: type[Config] = Config, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: class defaults, then ``TRACKER_*`` environment variables, then ``overrides``."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(config_class)
+    app.config.update(settings_from_env())
+    app.config.update(overrides or {})
+    configure_database_url(app)
+    configure_secret_key(app)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure_database_url(app: Flask) -> None:
+    url = app.config.get("DATABASE_URL")
+    if not url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{Path(app.instance_path) / 'tracker.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        # Several threads (web, scheduler) share the file: wait for a lock instead of failing.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+
+def configure_secret_key(app: Flask) -> None:
+    """Production must set TRACKER_SECRET_KEY; elsewhere a key is kept in ``instance/`` so that
+    sessions survive a restart of the demo."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV"] == "production":
+        raise RuntimeError("TRACKER_SECRET_KEY must be set when TRACKER_ENV=production")
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from tracker import models  # noqa: F401  (registers the tables on the metadata)
+    from tracker.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.session_protection = "strong"
+
+    from tracker.database import enable_sqlite_pragmas
+
+    with app.app_context():
+        enable_sqlite_pragmas(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker.views import auth, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from tracker.views.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from tracker.views.filters import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from tracker.cli import register
+
+    register(app)

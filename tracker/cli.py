@@ -1,0 +1,73 @@
+"""Command-line interface: thin shells over the services."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from tracker.clock import local_today, utcnow
+from tracker.extensions import db
+from tracker.importer import ParsedReport, ReportImportError, parse_report
+from tracker.services.reports import DuplicateReportError, store_report
+
+
+@click.command("import-report")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Parse and print; store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the parsed report as one JSON object.")
+def import_report_command(file: Path, dry_run: bool, as_json: bool) -> None:
+    """Import a report (.txt or .docx) and print the new report's id.
+
+    Example: flask --app tracker import-report report.docx --dry-run --json
+    """
+    data = file.read_bytes()
+    try:
+        parsed = parse_report(data, file.name)
+    except ReportImportError as error:
+        raise click.ClickException(error.message) from error
+    if dry_run:
+        click.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=1) if as_json else _summary(parsed))
+        return
+    try:
+        report = store_report(
+            parsed,
+            filename=file.name,
+            original_file=data if file.suffix.lower() == ".docx" else None,
+            imported_by=None,
+            now=utcnow(),
+        )
+    except DuplicateReportError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(json.dumps({"id": report.id, **parsed.to_json()}, ensure_ascii=False) if as_json else report.id)
+
+
+def _summary(parsed: ParsedReport) -> str:
+    return (
+        f"{parsed.title or '（无标题）'}：{len(parsed.achievements)} 项工作成效，"
+        f"{len(parsed.shortcomings)} 项存在不足，{len(parsed.measures)} 项工作措施"
+    )
+
+
+@click.command("load-demo")
+def load_demo_command() -> None:
+    """Load the demo data (seed report, departments, users, tasks) into an empty database.
+
+    Example: flask --app tracker load-demo
+    """
+    from tracker.demo import DemoRefused, load_demo
+
+    try:
+        summary = load_demo(today=local_today(), now=utcnow())
+    except DemoRefused as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(summary.describe())
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(import_report_command)
+    app.cli.add_command(load_demo_command)

@@ -1,0 +1,98 @@
+"""Title, issuer, year and date of a report."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from pathlib import PurePath
+
+from tracker.importer.labels import CN_DIGITS, cn_to_int
+from tracker.importer.structure import Paragraph
+from tracker.importer.text import DATE, SIGNOFF, is_date_line, is_footer
+
+TITLE_WORDS = re.compile(r"报告|情况|总结|工作")
+YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+ORG_SUFFIX = re.compile(r"(?:局|委|办|厅|部|院|署|会|室|处|中心|政府|支队|大队|分局|公司|党组|委员会|办公室)$")
+
+
+def find_title(paragraphs: list[Paragraph], filename: str) -> str:
+    """The first line when it reads as a title (a second line is joined when the first is only the
+    issuer); otherwise the file name when it names a report; otherwise empty."""
+    if paragraphs:
+        first = paragraphs[0]
+        if _is_title_line(first):
+            second = paragraphs[1] if len(paragraphs) > 1 else None
+            if "报告" not in first.text and second is not None and _is_title_line(second) and "报告" in second.text:
+                return first.text + second.text
+            return first.text
+    stem = re.sub(r"^[\d_\-\s.]+", "", PurePath(filename).stem)
+    return stem if re.search(r"报告|情况", stem) else ""
+
+
+def _is_title_line(p: Paragraph) -> bool:
+    text = p.text
+    return (
+        p.label is None
+        and len(text) <= 60
+        and not re.search(r"[。；;：:，,]", text)
+        and bool(TITLE_WORDS.search(text) or ORG_SUFFIX.search(text))
+    )
+
+
+def find_signature(paragraphs: list[Paragraph]) -> tuple[str, date | None]:
+    """Issuer and date from the closing lines (the last few paragraphs)."""
+    issuer = ""
+    found_date: date | None = None
+    for p in reversed(paragraphs[-6:]):
+        text = p.text.strip()
+        if is_footer(text) or SIGNOFF.match(text):
+            continue
+        if is_date_line(text):
+            found_date = found_date or parse_date(text)
+            continue
+        if p.label is None and len(text) <= 30 and not re.search(r"[。，,；;：:！？]", text):
+            issuer = issuer or text
+            continue
+        break
+    return issuer, found_date
+
+
+def parse_date(text: str) -> date | None:
+    match = DATE.search(text)
+    if not match:
+        return None
+    try:
+        if match.group("y"):
+            return date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
+        if match.group("y2"):
+            return date(int(match.group("y2")), int(match.group("m2")), int(match.group("d2")))
+        year = int("".join(str(CN_DIGITS[ch]) for ch in match.group("cy")))
+        return date(year, cn_to_int(match.group("cm")), cn_to_int(match.group("cd")))
+    except ValueError:
+        return None
+
+
+def issuer_from_title(title: str) -> str:
+    """"市公安局2020年法治政府建设年度报告" gives "市公安局"; "关于…的报告" gives nothing."""
+    match = re.match(r"^(.{2,30}?)(?:关于)?(?:19|20)\d{2}\s*年", title)
+    if match and ORG_SUFFIX.search(match.group(1).removesuffix("关于")):
+        return match.group(1).removesuffix("关于")
+    return ""
+
+
+def find_year(title: str, paragraphs: list[Paragraph], report_date: date | None, filename: str) -> int | None:
+    """The year reported on: from the title; else the year the text speaks of most before its
+    plans; else from the date (a report dated early in a year covers the year before)."""
+    match = YEAR.search(title) or re.search(r"((?:19|20)\d{2})", title)
+    if match:
+        return int(match.group(1))
+    counts = Counter(int(y) for p in paragraphs for y in YEAR.findall(p.text))
+    if counts:
+        top, top_count = counts.most_common(1)[0]
+        if report_date is None or top in (report_date.year, report_date.year - 1) or top_count >= 3:
+            return top
+    if report_date is not None:
+        return report_date.year - 1 if report_date.month <= 3 else report_date.year
+    match = re.search(r"((?:19|20)\d{2})", PurePath(filename).stem)
+    return int(match.group(1)) if match else None

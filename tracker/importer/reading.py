@@ -1,0 +1,94 @@
+"""Turn an uploaded file's bytes into text: .txt in UTF-8/UTF-16/GB18030, or .docx."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import zipfile
+from pathlib import PurePath
+
+from tracker.importer.errors import ReportImportError
+
+SUPPORTED_SUFFIXES = (".txt", ".docx")
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .doc / .xls
+PDF_MAGIC = b"%PDF"
+
+
+def read_document(data: bytes, filename: str) -> str:
+    """Return the text of a .txt or .docx file; raise ReportImportError for anything else."""
+    suffix = PurePath(filename).suffix.lower()
+    if not data.strip():
+        raise ReportImportError("empty", "文件为空：请上传包含报告正文的 .txt 或 .docx 文件。")
+    if data.startswith(PDF_MAGIC) or suffix == ".pdf":
+        raise ReportImportError(
+            "unsupported_type", "不支持 PDF 文件：请将报告另存为 .docx，或复制正文保存为 .txt 后再导入。"
+        )
+    if data.startswith(OLE_MAGIC) or suffix == ".doc":
+        raise ReportImportError(
+            "unsupported_type", "不支持旧版 Word（.doc）文件：请在 Word 或 WPS 中另存为 .docx 后再导入。"
+        )
+    if suffix == ".docx" or data.startswith(ZIP_MAGIC):
+        return _read_docx(data)
+    if suffix not in ("", ".txt", ".text"):
+        raise ReportImportError(
+            "unsupported_type", f"不支持的文件类型“{suffix}”：请上传 .txt 或 .docx 格式的报告。"
+        )
+    return decode_text(data)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode plain text: a BOM decides; else strict UTF-8; else GB18030 (a superset of GBK)."""
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return _checked_text(data.decode(encoding))
+            except UnicodeDecodeError:
+                break
+    else:
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                return _checked_text(data.decode(encoding))
+            except UnicodeDecodeError:
+                continue
+    raise ReportImportError(
+        "undecodable",
+        "无法识别文件编码：文本文件须为 UTF-8 或 GB18030/GBK 编码（Windows 记事本“ANSI”即 GBK）。"
+        "请确认上传的是报告正文。",
+    )
+
+
+def _checked_text(text: str) -> str:
+    # Binary data can decode "successfully" as GB18030; real text has no NULs or control bytes.
+    control = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
+    if "\x00" in text or control > max(2, len(text) // 200):
+        raise UnicodeDecodeError("text", b"", 0, 1, "control characters")
+    return text
+
+
+def _read_docx(data: bytes) -> str:
+    import docx  # python-docx; imported here so plain-text imports do not pay for it
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
+        raise ReportImportError(
+            "bad_docx", "无法打开 Word 文档：文件已损坏或不是 .docx 格式，请在 Word 或 WPS 中重新保存后再导入。"
+        ) from exc
+    from docx.table import Table
+
+    paragraphs: list[str] = []
+    # Some offices lay a report out inside a table; read its cells where they stand.
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                for cell in row.cells:
+                    paragraphs.extend(p.text for p in cell.paragraphs)
+        else:
+            paragraphs.append(block.text)
+    return "\n".join(paragraphs)

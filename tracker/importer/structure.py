@@ -1,0 +1,468 @@
+"""Find the report's sections and the items in them.
+
+The genre: a title, an intro, the achievements (usually "一、工作情况及成效" with "（一）…"
+headings), the shortcomings ("存在不足", often inline "一是…；二是…") and the measures for next
+year ("下一步工作对策", "（一）…（十）"), then a sign-off. Reports vary in numbering, in heading
+words, and in whether shortcomings and measures share one section; see ``../corpus/README.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tracker.importer.labels import (
+    CHAPTER,
+    CN,
+    CN_NUM,
+    INLINE,
+    ORDINAL,
+    TOP_STYLES,
+    Label,
+    cn_to_int,
+    int_to_cn,
+    parse_label,
+)
+from tracker.importer.text import SIGNOFF, ends_terminal, is_date_line, is_footer
+
+HEADING_MAX = 40  # characters in a heading sentence; longer first sentences are body text
+
+SHORTCOMING_HEADING = re.compile(
+    r"不足|差距|短板|弱项|薄弱环节|(?:存在|主要|突出|面临)的?(?:问题|困难)|^问题|^困难"
+)
+# A heading about fixing problems is an achievement or a measure, not the shortcomings section.
+NOT_SHORTCOMING_HEADING = re.compile(r"补齐|补强|弥补|解决|整改|化解|克服")
+MEASURE_HEADING = re.compile(
+    r"下一步|下阶段|下一阶段|下一年度?|明年|今后|接下来|努力方向|工作(?:计划|打算|安排|思路|对策|措施|设想|展望)"
+    r"|(?:改进|整改)措施|\d{4}年.{0,16}(?:计划|安排|打算|思路|重点|任务|措施|目标|设想|展望)"
+)
+NOT_MEASURE_HEADING = re.compile(r"成效|成绩|情况|做法|进展|回顾|完成|经验")
+ACHIEVEMENT_CONTAINER = re.compile(r"情况|成效|成绩|做法|主要工作|进展|举措|回顾|开展|落实|总结")
+# Words that turn from the shortcomings to the measures inside one paragraph or section.
+MEASURE_PIVOT = re.compile(
+    r"下一步|接下来|下阶段|今后|明年|新的一年|为此|对此|针对(?:上述|以上|这些)|\d{4}年，?(?:我|全)"
+)
+
+
+@dataclass
+class Paragraph:
+    index: int
+    text: str
+    label: Label | None
+    rest: str  # text after the label
+
+    @property
+    def head(self) -> str:
+        """The heading sentence: the text after the label up to the first full stop."""
+        return _split_head(self.rest)[0]
+
+    @property
+    def tail(self) -> str:
+        return _split_head(self.rest)[1]
+
+    @property
+    def is_heading_like(self) -> bool:
+        if self.label is None:
+            return len(self.text) <= 30 and not re.search(r"[。！？；;，,]", self.text.rstrip("：:"))
+        return len(self.head) <= HEADING_MAX and self.label.style != INLINE
+
+
+@dataclass
+class Item:
+    number: str
+    title: str
+    body: str = ""
+
+
+@dataclass
+class Sections:
+    achievements: list[Item] = field(default_factory=list)
+    shortcomings: list[Item] = field(default_factory=list)
+    measures: list[Item] = field(default_factory=list)
+    measures_found: bool = False
+
+
+def _split_head(text: str) -> tuple[str, str]:
+    match = re.search(r"[。！？!?]|[：:](?=.)", text)
+    if not match:
+        return text.strip().rstrip("：:；;，,"), ""
+    return text[: match.start()].strip(), text[match.end() :].strip()
+
+
+def make_paragraphs(texts: list[str]) -> list[Paragraph]:
+    paragraphs = []
+    for index, text in enumerate(texts):
+        label, rest = parse_label(text)
+        paragraphs.append(Paragraph(index, text, label, rest))
+    return paragraphs
+
+
+def is_shortcoming_heading(p: Paragraph) -> bool:
+    return p.is_heading_like and bool(SHORTCOMING_HEADING.search(p.head)) and not NOT_SHORTCOMING_HEADING.search(p.head)
+
+
+def is_measure_heading(p: Paragraph) -> bool:
+    return p.is_heading_like and bool(MEASURE_HEADING.search(p.head)) and not NOT_MEASURE_HEADING.search(p.head)
+
+
+def signoff_start(paragraphs: list[Paragraph]) -> int:
+    """Index of the first paragraph of the closing block (特此报告, issuer, date), or len()."""
+    start = len(paragraphs)
+    for p in reversed(paragraphs):
+        text = p.text
+        closing = (
+            SIGNOFF.match(text)
+            or is_date_line(text)
+            or is_footer(text)
+            or text.startswith(("附件", "抄送", "（此件", "(此件"))
+            or (p.label is None and len(text) <= 30 and not re.search(r"[。，,；;：:！？]", text))
+        )
+        if not closing:
+            break
+        start = p.index
+    return start
+
+
+def find_sections(paragraphs: list[Paragraph]) -> Sections:
+    end = signoff_start(paragraphs)
+    body = paragraphs[:end]
+    top_candidates = [p for p in body if p.label is None or p.label.style in TOP_STYLES]
+    shortcoming_heading = next((p for p in top_candidates if is_shortcoming_heading(p)), None)
+    measure_heading = next(
+        (
+            p
+            for p in top_candidates
+            if is_measure_heading(p) and (shortcoming_heading is None or p.index >= shortcoming_heading.index)
+        ),
+        None,
+    )
+    sections = Sections()
+    first_section = min(
+        (h.index for h in (shortcoming_heading, measure_heading) if h is not None), default=None
+    )
+    if first_section is None:
+        pivot = _measure_pivot(body)
+        if pivot is not None:
+            sections.measures = _first_group(_with_tail(body, pivot, from_pivot=True), inline=True)
+            sections.measures_found = bool(sections.measures)
+            sections.achievements = _achievements(body[:pivot], None)
+        return sections
+
+    first_heading = paragraphs[first_section]
+    sections.achievements = _achievements(body[:first_section], first_heading)
+
+    if shortcoming_heading is not None and measure_heading is shortcoming_heading:
+        region = _section_region(body, shortcoming_heading)
+        sections.shortcomings, sections.measures = _split_combined(region)
+    else:
+        if shortcoming_heading is not None:
+            stop = measure_heading.index if measure_heading is not None else None
+            region = _section_region(body, shortcoming_heading, stop)
+            sub_measures = next((i for i, p in enumerate(region) if is_measure_heading(p)), None)
+            if measure_heading is None and sub_measures is not None:
+                sections.shortcomings, sections.measures = _split_combined(region)
+            else:
+                sections.shortcomings = _shortcomings_only(region)
+                if measure_heading is None:
+                    sections.measures = _measures_after(body, shortcoming_heading)
+        if measure_heading is not None:
+            region = _section_region(body, measure_heading)
+            sub_shortcomings = next((i for i, p in enumerate(region) if is_shortcoming_heading(p)), None)
+            if sub_shortcomings is not None and not sections.shortcomings:
+                sections.shortcomings, sections.measures = _split_combined(region)
+            else:
+                sections.measures = _first_group(region, inline=True)
+    sections.measures_found = bool(sections.measures)
+    return sections
+
+
+def _section_region(body: list[Paragraph], heading: Paragraph, stop: int | None = None) -> list[Paragraph]:
+    """Paragraphs under a top-level heading, up to the next heading of its rank (or ``stop``).
+
+    The heading's own text after its first sentence ("三、存在的问题。一是…") is part of it.
+    """
+    end = len(body) if stop is None else stop
+    if heading.label is not None:
+        for p in body[heading.index + 1 : end]:
+            if (
+                p.label is not None
+                and p.label.style == heading.label.style
+                and p.label.number == heading.label.number + 1
+                and p.is_heading_like
+            ):
+                end = p.index
+                break
+    region = body[heading.index + 1 : end]
+    if heading.tail:
+        region = [_tail_paragraph(heading), *region]
+    return region
+
+
+def _tail_paragraph(p: Paragraph) -> Paragraph:
+    label, rest = parse_label(p.tail)
+    return Paragraph(p.index, p.tail, label, rest)
+
+
+def _with_tail(body: list[Paragraph], pivot: int, from_pivot: bool) -> list[Paragraph]:
+    return body[pivot:] if from_pivot else body[:pivot]
+
+
+def _measure_pivot(body: list[Paragraph]) -> int | None:
+    """Where a report without section headings turns to next year ("下一步，我局将…")."""
+    for p in reversed(body[len(body) // 2 :]):
+        if p.label is None and MEASURE_PIVOT.match(p.text):
+            return p.index
+    return None
+
+
+def _measures_after(body: list[Paragraph], shortcoming_heading: Paragraph) -> list[Item]:
+    """Measures in the top-level section that follows the shortcomings, whatever its heading."""
+    region = _section_region(body, shortcoming_heading)
+    after = body[region[-1].index + 1 :] if region else []
+    if not after:
+        return []
+    return _first_group(after[1:] if after[0].is_heading_like else after, inline=True)
+
+
+# --- achievements -------------------------------------------------------------------------------
+
+
+def _achievements(region: list[Paragraph], next_heading: Paragraph | None) -> list[Item]:
+    """Achievement headings: the topics under the container heading ("工作情况及成效"), or the
+    top-level headings themselves when the report has no container."""
+    tops = _top_headings(region, next_heading)
+    if not tops:
+        return _labelled_items(region)
+    items: list[Item] = []
+    for position, top in enumerate(tops):
+        stop = tops[position + 1].index if position + 1 < len(tops) else (region[-1].index + 1 if region else 0)
+        under = [p for p in region if top.index < p.index < stop]
+        if ACHIEVEMENT_CONTAINER.search(top.head) or len(tops) == 1:
+            items.extend(_labelled_items(under))
+        else:
+            items.append(Item(top.label.text if top.label else "", top.head))
+    return items
+
+
+def _top_headings(region: list[Paragraph], next_heading: Paragraph | None) -> list[Paragraph]:
+    """The top-level headings before ``next_heading``, found by counting back from its number.
+
+    Counting back copes with a first heading numbered in another style ("1、" then "二、").
+    """
+    candidates = [p for p in region if p.label is not None and p.label.style in TOP_STYLES and p.is_heading_like]
+    if next_heading is None or next_heading.label is None or next_heading.label.style not in TOP_STYLES:
+        for style in (CHAPTER, CN):
+            found = _sequence([p for p in candidates if p.label.style == style])
+            if found:
+                return found
+        return []
+    tops: list[Paragraph] = []
+    limit = next_heading.index
+    for number in range(next_heading.label.number - 1, 0, -1):
+        numbered = [p for p in candidates if p.label.number == number and p.index < limit]
+        same_style = [p for p in numbered if p.label.style == next_heading.label.style]
+        if same_style:
+            chosen = same_style[-1]
+        elif numbered:
+            chosen = numbered[0]
+        else:
+            continue
+        tops.insert(0, chosen)
+        limit = chosen.index
+    return tops
+
+
+# --- items --------------------------------------------------------------------------------------
+
+
+def _sequence(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Paragraphs numbered 1, 2, 3… in order; others of the same style are skipped."""
+    found: list[Paragraph] = []
+    for p in paragraphs:
+        if p.label is not None and p.label.number == len(found) + 1:
+            found.append(p)
+    return found
+
+
+@dataclass
+class _Group:
+    start: int  # paragraph index of the first item
+    last: int  # paragraph index of the last item
+    items: list[Item]
+
+
+def _labelled_groups(region: list[Paragraph], inline: bool) -> list[_Group]:
+    groups = []
+    styles_seen: list[str] = []
+    for p in region:
+        if p.label is None or p.label.number != 1 or p.label.style in styles_seen:
+            continue
+        if p.label.style == INLINE and not inline:
+            continue
+        styles_seen.append(p.label.style)
+        members = _sequence([q for q in region if q.label is not None and q.label.style == p.label.style and q.index >= p.index])
+        groups.append(_Group(members[0].index, members[-1].index, _items_from_paragraphs(region, members)))
+    return groups
+
+
+def _inline_groups(region: list[Paragraph]) -> list[_Group]:
+    groups = []
+    for p in region:
+        items = split_inline(p.text)
+        if len(items) >= 2:
+            groups.append(_Group(p.index, p.index, items))
+    return groups
+
+
+def _top_level(groups: list[_Group]) -> list[_Group]:
+    """Groups not nested in another one, in document order."""
+    groups = sorted(groups, key=lambda g: (g.start, -g.last))
+    outer: list[_Group] = []
+    for group in groups:
+        if any(o.start <= group.start <= o.last and group is not o for o in outer):
+            continue
+        outer.append(group)
+    return outer
+
+
+def _first_group(region: list[Paragraph], inline: bool) -> list[Item]:
+    groups = _top_level(_labelled_groups(region, inline) + (_inline_groups(region) if inline else []))
+    return groups[0].items if groups else []
+
+
+def _labelled_items(region: list[Paragraph]) -> list[Item]:
+    groups = _top_level(_labelled_groups(region, inline=False))
+    return groups[0].items if groups else []
+
+
+def _items_from_paragraphs(region: list[Paragraph], members: list[Paragraph]) -> list[Item]:
+    items = []
+    positions = {p.index: i for i, p in enumerate(region)}
+    for n, member in enumerate(members):
+        start = positions[member.index]
+        if n + 1 < len(members):
+            following = region[start + 1 : positions[members[n + 1].index]]
+        else:
+            following = _last_item_body(region[start + 1 :], heading_only=not member.tail)
+        title, body = member.head, member.tail
+        extra = "\n".join(p.text for p in following)
+        body = "\n".join(part for part in (body, extra) if part)
+        items.append(Item(member.label.text, _clean_title(title), body.strip()))
+    return items
+
+
+def _last_item_body(after: list[Paragraph], heading_only: bool) -> list[Paragraph]:
+    """What belongs to the last item: a heading line owns the paragraphs below it; a "title。body"
+    item owns only its sub-points, so closing remarks are not swallowed."""
+    owned = []
+    for p in after:
+        if heading_only or (p.label is not None and p.label.style not in TOP_STYLES):
+            owned.append(p)
+        else:
+            break
+    return owned
+
+
+def _clean_title(title: str) -> str:
+    return title.strip().rstrip("。；;，,：:").strip()
+
+
+_INLINE_MARK = re.compile(rf"(?:(?<=^)|(?<=[\s：:，,；;。！？、）)]))(?:其)?({CN_NUM})是")
+_ORDINAL_MARK = re.compile(rf"(?:(?<=^)|(?<=[\s：:，,；;。！？]))第({CN_NUM})[，,、]")
+
+
+def split_inline(text: str) -> list[Item]:
+    """Split "…：一是…；二是…；三是…。" (or "第一，…第二，…") into items, in sequence."""
+    for pattern, suffix in ((_INLINE_MARK, "是"), (_ORDINAL_MARK, "")):
+        marks = []
+        for match in pattern.finditer(text):
+            if cn_to_int(match.group(1)) == len(marks) + 1:
+                marks.append(match)
+        if len(marks) >= 2:
+            break
+    else:
+        return []
+    items = []
+    for n, mark in enumerate(marks):
+        end = marks[n + 1].start() if n + 1 < len(marks) else _inline_last_end(text, marks)
+        content = text[mark.end() : end].strip().rstrip("；;，,").strip()
+        label = mark.group(0) if suffix else mark.group(0).rstrip("，,、")
+        title, body = _split_inline_title(content)
+        items.append(Item(label, title, body))
+    return items
+
+
+def _inline_last_end(text: str, marks: list[re.Match[str]]) -> int:
+    """Where the last inline item stops: at its first full stop when the items were separated by
+    semicolons; otherwise before a sentence that turns to next year, or at the paragraph's end."""
+    last = marks[-1]
+    separator = text[last.start() - 1 : last.start()] if last.start() else ""
+    tail = text[last.end() :]
+    if separator in "；;，,":
+        stop = re.search(r"[。！？]", tail)
+        return last.end() + (stop.end() if stop else len(tail))
+    for stop in re.finditer(r"[。！？]", tail):
+        if MEASURE_PIVOT.match(tail[stop.end() :]) or tail[stop.end() :].startswith(("\n",)):
+            return last.end() + stop.end()
+    return len(text)
+
+
+def _split_inline_title(content: str) -> tuple[str, str]:
+    match = re.search(r"[。！？；;]", content)
+    if not match:
+        return _clean_title(content), ""
+    return _clean_title(content[: match.start()]), content[match.end() :].strip()
+
+
+# --- shortcomings and measures ------------------------------------------------------------------
+
+
+def _shortcomings_only(region: list[Paragraph]) -> list[Item]:
+    items = _first_group(region, inline=True)
+    if items:
+        return items
+    return _unnumbered_shortcomings(region)
+
+
+def _unnumbered_shortcomings(region: list[Paragraph]) -> list[Item]:
+    """No numbering at all: clauses after a lead-in colon, or one item per paragraph."""
+    texts = [p.text for p in region if not p.text.rstrip().endswith(("：", ":"))]
+    if len(texts) == 1:
+        _, colon, rest = texts[0].rpartition("：")
+        parts = [part for part in re.split(r"[；;]", rest if colon else texts[0]) if part.strip("。 ")]
+        if len(parts) >= 2:
+            return [Item("", *_split_inline_title(part.strip())) for part in parts]
+    return [Item("", *_split_inline_title(text)) for text in texts]
+
+
+def _split_combined(region: list[Paragraph]) -> tuple[list[Item], list[Item]]:
+    """One section with both the shortcomings and the measures ("存在不足及下一步工作对策")."""
+    measure_sub = next((p for p in region if p.label is not None and is_measure_heading(p)), None)
+    if measure_sub is None:
+        measure_sub = next((p for p in region if p.label is None and p.is_heading_like and is_measure_heading(p)), None)
+    if measure_sub is not None:
+        split = region.index(measure_sub)
+        before = [p for p in region[:split] if not is_shortcoming_heading(p)]
+        after = _section_tail(measure_sub) + region[split + 1 :]
+        return _shortcomings_only(before) if before else [], _first_group(after, inline=True)
+
+    groups = _top_level(_labelled_groups(region, inline=True) + _inline_groups(region))
+    if len(groups) >= 2:
+        return groups[0].items, groups[1].items
+    if len(groups) == 1:
+        group = groups[0]
+        before_text = "".join(p.text for p in region if p.index < group.start)
+        opening = next(p for p in region if p.index == group.start).text
+        lead_in = opening[: opening.find(group.items[0].number)] if group.items[0].number else ""
+        if MEASURE_PIVOT.search(before_text + lead_in):
+            shortcomings_region = [p for p in region if p.index < group.start]
+            return (_unnumbered_shortcomings(shortcomings_region) if shortcomings_region else []), group.items
+        return group.items, []
+    return [], []
+
+
+def _section_tail(p: Paragraph) -> list[Paragraph]:
+    return [_tail_paragraph(p)] if p.tail else []
+
+
+__all__ = ["Item", "Paragraph", "Sections", "find_sections", "int_to_cn", "make_paragraphs", "split_inline", "ORDINAL", "ends_terminal"]

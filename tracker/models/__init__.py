@@ -1,0 +1,42 @@
+"""The domain schema. Migrations in ``migrations/`` create it; nothing calls create_all outside tests."""
+
+from tracker.models.audit import AuditEvent
+from tracker.models.outbox import Notification, NotificationStatus
+from tracker.models.people import Department, Role, User
+from tracker.models.reports import (
+    ItemKind,
+    LinkStatus,
+    ReportItem,
+    ReportStatus,
+    ShortcomingMeasureLink,
+    SourceReport,
+)
+from tracker.models.tasks import (
+    OPEN_STATES,
+    EvidenceAttachment,
+    ProgressUpdate,
+    Task,
+    TaskState,
+    task_co_departments,
+)
+
+__all__ = [
+    "OPEN_STATES",
+    "AuditEvent",
+    "Department",
+    "EvidenceAttachment",
+    "ItemKind",
+    "LinkStatus",
+    "Notification",
+    "NotificationStatus",
+    "ProgressUpdate",
+    "ReportItem",
+    "ReportStatus",
+    "Role",
+    "ShortcomingMeasureLink",
+    "SourceReport",
+    "Task",
+    "TaskState",
+    "User",
+    "task_co_departments",
+]

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.extensions import db
+from tracker.models.types import UTCDateTime, enum_column, utcnow
+
+
+class NotificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    RECORDED = "recorded"  # no SMTP configured: kept for the mail page, not sent
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Notification(db.Model):
+    """One mail in the outbox.
+
+    ``dedup_key`` names the logical reminder (kind, task, deadline, step, recipient); its unique
+    constraint turns a second planning of the same reminder into a no-op.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id", ondelete="SET NULL"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    recipient_email: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[NotificationStatus] = mapped_column(
+        enum_column(NotificationStatus), default=NotificationStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

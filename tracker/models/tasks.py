@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+from tracker.models.people import Department, User
+from tracker.models.reports import ItemKind, ReportItem, SourceReport
+from tracker.models.types import UTCDateTime, enum_column, utcnow
+
+
+class TaskState(enum.StrEnum):
+    NOT_STARTED = "not_started"  # 未开始
+    IN_PROGRESS = "in_progress"  # 进行中
+    PENDING_REVIEW = "pending_review"  # 待审核
+    DONE = "done"  # 已办结
+    ON_HOLD = "on_hold"  # 暂缓
+    CANCELLED = "cancelled"  # 已撤销
+
+
+OPEN_STATES = frozenset({TaskState.NOT_STARTED, TaskState.IN_PROGRESS, TaskState.PENDING_REVIEW})
+
+task_co_departments = sa.Table(
+    "task_co_departments",
+    db.metadata,
+    sa.Column("task_id", sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("department_id", sa.ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Task(db.Model):
+    """A measure or shortcoming to carry out, or a task created by hand; milestones have a parent.
+
+    ``version`` is the optimistic lock: SQLAlchemy adds it to every UPDATE, so a save based on a
+    stale copy fails with StaleDataError instead of overwriting someone else's change.
+    """
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source_reports.id"), index=True)
+    report_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report_items.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ItemKind | None] = mapped_column(enum_column(ItemKind))  # None: created by hand
+    title: Mapped[str] = mapped_column(sa.Text)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    lead_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    start_date: Mapped[date | None]
+    deadline: Mapped[date | None] = mapped_column(index=True)
+    state: Mapped[TaskState] = mapped_column(enum_column(TaskState), default=TaskState.NOT_STARTED, index=True)
+    percent_done: Mapped[int] = mapped_column(default=0)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    report: Mapped[SourceReport | None] = relationship()
+    report_item: Mapped[ReportItem | None] = relationship()
+    parent: Mapped[Task | None] = relationship(back_populates="milestones", remote_side=[id])
+    milestones: Mapped[list[Task]] = relationship(back_populates="parent", order_by="Task.deadline")
+    lead_department: Mapped[Department | None] = relationship()
+    co_departments: Mapped[list[Department]] = relationship(secondary=task_co_departments)
+    assignee: Mapped[User | None] = relationship()
+    progress_updates: Mapped[list[ProgressUpdate]] = relationship(
+        back_populates="task", order_by="ProgressUpdate.created_at", cascade="all, delete-orphan"
+    )
+
+
+class ProgressUpdate(db.Model):
+    """A 反馈: what was done, and the percent complete as the reporter sees it."""
+
+    __tablename__ = "progress_updates"
+    __table_args__ = (sa.Index("ix_progress_updates_task_id_created_at", "task_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    percent_done: Mapped[int]
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    task: Mapped[Task] = relationship(back_populates="progress_updates")
+    author: Mapped[User | None] = relationship()
+    attachments: Mapped[list[EvidenceAttachment]] = relationship(back_populates="progress_update")
+
+
+class EvidenceAttachment(db.Model):
+    """An evidence file; the bytes live outside the web root under ``storage_key``."""
+
+    __tablename__ = "evidence_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    progress_update_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("progress_updates.id", ondelete="SET NULL"), index=True
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    progress_update: Mapped[ProgressUpdate | None] = relationship(back_populates="attachments")

@@ -1,0 +1,1 @@
+"""Domain rules as plain functions. Services add and flush; the caller commits."""

@@ -1,0 +1,45 @@
+"""Jinja filters and globals: dates shown in the office's time zone, state names in Chinese."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+
+from tracker.clock import local_zone
+from tracker.models import ItemKind, Role, TaskState
+
+STATE_NAMES = {
+    TaskState.NOT_STARTED: "未开始",
+    TaskState.IN_PROGRESS: "进行中",
+    TaskState.PENDING_REVIEW: "待审核",
+    TaskState.DONE: "已办结",
+    TaskState.ON_HOLD: "暂缓",
+    TaskState.CANCELLED: "已撤销",
+}
+KIND_NAMES = {ItemKind.ACHIEVEMENT: "工作成效", ItemKind.SHORTCOMING: "存在不足", ItemKind.MEASURE: "工作措施"}
+ROLE_NAMES = {
+    Role.ADMIN: "系统管理员",
+    Role.LEGAL: "法制部门",
+    Role.LEADER: "局领导",
+    Role.HEAD: "部门负责人",
+    Role.STAFF: "工作人员",
+}
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def format_date(value: date | None) -> str:
+    return value.strftime("%Y年%m月%d日").replace("年0", "年").replace("月0", "月") if value else ""
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_date, "cndate")
+    app.add_template_filter(lambda s: STATE_NAMES.get(s, s), "state_name")
+    app.add_template_filter(lambda k: KIND_NAMES.get(k, "其他") if k else "其他", "kind_name")
+    app.add_template_filter(lambda r: ROLE_NAMES.get(r, r), "role_name")
