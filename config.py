@@ -82,6 +82,12 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
 
 
+def config_for_env(environ: Mapping[str, str] | None = None) -> type[Config]:
+    """The config class ``TRACKER_ENV`` asks for: production or the embedded default."""
+    environ = os.environ if environ is None else environ
+    return ProductionConfig if environ.get(ENV_PREFIX + "ENV") == "production" else Config
+
+
 class ProductionConfig(Config):
     ENV = "production"
     DEMO_DATA = False

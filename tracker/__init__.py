@@ -8,18 +8,21 @@ from typing import Any
 
 from flask import Flask
 
-from config import PROJECT_ROOT, Config, settings_from_env
+from config import PROJECT_ROOT, Config, config_for_env, settings_from_env
 
 
-def create_app(config_class: type[Config] = Config, overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the app: class defaults, then ``TRACKER_*`` environment variables, then ``overrides``."""
+def create_app(config_class: type[Config] | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: class defaults, then ``TRACKER_*`` environment variables, then ``overrides``.
+
+    Without ``config_class``, ``TRACKER_ENV`` chooses: ProductionConfig or the embedded default.
+    """
     app = Flask(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    app.config.from_object(config_class)
+    app.config.from_object(config_class or config_for_env())
     app.config.update(settings_from_env())
     app.config.update(overrides or {})
     configure_database_url(app)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
@@ -18,6 +19,7 @@ from tracker.services.reports import DuplicateReportError, store_report
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Parse and print; store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the parsed report as one JSON object.")
+@with_appcontext
 def import_report_command(file: Path, dry_run: bool, as_json: bool) -> None:
     """Import a report (.txt or .docx) and print the new report's id.
 
@@ -53,6 +55,7 @@ def _summary(parsed: ParsedReport) -> str:
 
 
 @click.command("load-demo")
+@with_appcontext
 def load_demo_command() -> None:
     """Load the demo data (seed report, departments, users, tasks) into an empty database.
 

@@ -9,6 +9,7 @@ from importlib import resources
 
 import sqlalchemy as sa
 from flask import current_app
+from werkzeug.security import generate_password_hash
 
 from tracker.extensions import db
 from tracker.importer import parse_report
@@ -158,9 +159,10 @@ def load_demo(*, today: date, now: datetime) -> DemoSummary:
     departments = {name: Department(name=name, created_at=now) for name in DEPARTMENTS}
     db.session.add_all(departments.values())
     users = {}
+    password_hash = generate_password_hash(DEMO_PASSWORD)  # one hash: every demo account shares it
     for email, name, role, department in USERS:
         user = User(email=email, name=name, role=role, department=departments.get(department or ""), created_at=now)
-        user.set_password(DEMO_PASSWORD)
+        user.password_hash = password_hash
         users[email] = user
     db.session.add_all(users.values())
     db.session.flush()

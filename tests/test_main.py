@@ -1,0 +1,61 @@
+from config import TestConfig
+from tests.conftest import count_queries, login
+from tests.factories import make_task
+from tracker.extensions import db
+from tracker.models import Department
+from tracker import create_app
+
+
+def test_it_greets_visitors_in_chinese(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page and "整改督办台账" in page and "登录系统" in page
+
+
+def test_it_reports_healthy_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_it_reports_unhealthy_when_the_database_does_not_answer(tmp_path):
+    missing = tmp_path / "no-such-dir" / "x.db"
+    app = create_app(TestConfig, {"DATABASE_URL": f"sqlite:///{missing}"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "error"
+
+
+def test_it_answers_an_unknown_page_in_chinese(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_it_answers_json_clients_in_json(client):
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.get_json()["message"] == "页面不存在，或您无权查看。"
+
+
+def test_it_lists_tasks_with_a_fixed_number_of_queries_whatever_the_rows(app, client, personas):
+    login(client, "alice@example.gov.cn")
+
+    def queries_for_home() -> int:
+        with count_queries(app) as statements:
+            page = client.get("/")
+        assert page.status_code == 200
+        return len(statements)
+
+    with app.app_context():
+        make_task(lead_department_id=personas.bob_dept.id)
+        db.session.commit()
+    few = queries_for_home()
+    with app.app_context():
+        for _ in range(15):
+            make_task(
+                lead_department_id=personas.bob_dept.id,
+                co_departments=[db.session.get(Department, personas.dave_dept.id)],
+            )
+        db.session.commit()
+    assert queries_for_home() == few
+    assert client.get("/").get_data(as_text=True).count("交警支队") == 16
