@@ -27,7 +27,8 @@ PARAGRAPH = "围绕中心工作，持续推进执法规范化建设，强化执�
 def synthetic_report(size: int) -> bytes:
     lines = ["某市某局2025年法治政府建设年度报告", "", "现将有关情况报告如下：", "", "一、工作情况及成效", ""]
     lines += [f"（{int_to_cn(n)}）第{n}项工作方面。{PARAGRAPH}" for n in range(1, size + 1)]
-    lines += ["", "二、存在不足及下一步工作对策", "主要表现在：一是基础薄弱；二是力量不足；三是培训不够。接下来，我局将："]
+    lines += ["", "二、存在不足及下一步工作对策"]
+    lines += ["主要表现在：一是基础薄弱；二是力量不足；三是培训不够。接下来，我局将："]
     lines += [f"（{int_to_cn(n)}）推进第{n}项措施，提升工作质量。{PARAGRAPH}" for n in range(1, size + 1)]
     lines += ["", "某市某局", "2025年12月31日"]
     return "\n".join(lines).encode()

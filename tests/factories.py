@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from datetime import UTC, date, datetime
+from functools import cache
 from itertools import count
 from typing import Any
 
@@ -25,12 +25,17 @@ def make_department(**overrides: Any) -> Department:
     return department
 
 
+@cache
+def _password_hash(password: str) -> str:
+    return generate_password_hash(password)  # slow by design: hash each test password once
+
+
 def make_user(role: Role = Role.STAFF, password: str = PASSWORD, **overrides: Any) -> User:
     n = next(_sequence)
     user = User(
         **{"email": f"user{n}@example.gov.cn", "name": f"用户{n}", "role": role, "created_at": FROZEN_NOW, **overrides}
     )
-    user.set_password(password)
+    user.password_hash = _password_hash(password)
     db.session.add(user)
     db.session.flush()
     return user

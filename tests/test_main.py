@@ -1,9 +1,9 @@
 from config import TestConfig
 from tests.conftest import count_queries, login
 from tests.factories import make_task
+from tracker import create_app
 from tracker.extensions import db
 from tracker.models import Department
-from tracker import create_app
 
 
 def test_it_greets_visitors_in_chinese(client):
