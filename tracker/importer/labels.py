@@ -19,6 +19,7 @@ INLINE = "inline"  # 一是
 CIRCLED = "circled"  # ①
 
 TOP_STYLES = frozenset({CHAPTER, CN, AR})
+RUN_IN_STYLES = frozenset({INLINE, ORDINAL})  # labels that also number clauses inside a sentence
 
 _SPACE = r"[ \t\u3000\xa0]*"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (

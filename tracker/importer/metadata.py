@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from datetime import date
@@ -9,16 +10,18 @@ from pathlib import PurePath
 
 from tracker.importer.labels import CN_DIGITS, cn_to_int
 from tracker.importer.structure import Paragraph
-from tracker.importer.text import DATE, SIGNOFF, is_date_line, is_footer
+from tracker.importer.text import DATE, SIGNOFF, YEAR, is_date_line, is_footer
 
 TITLE_WORDS = re.compile(r"报告|情况|总结|工作")
-YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+DOCUMENT_NUMBER = re.compile(r"[〔\[［(（]\s*(?:19|20)\d{2}\s*[〕\]］)）]\s*\d+\s*号$")
 ORG_SUFFIX = re.compile(r"(?:局|委|办|厅|部|院|署|会|室|处|中心|政府|支队|大队|分局|公司|党组|委员会|办公室)$")
 
 
 def find_title(paragraphs: list[Paragraph], filename: str) -> str:
     """The first line when it reads as a title (a second line is joined when the first is only the
     issuer); otherwise the file name when it names a report; otherwise empty."""
+    # An official document may open with its number ("云环〔2020〕5号") above the title.
+    paragraphs = list(itertools.dropwhile(lambda p: DOCUMENT_NUMBER.search(p.text), paragraphs))
     if paragraphs:
         first = paragraphs[0]
         if _is_title_line(first):
@@ -52,6 +55,11 @@ def find_signature(paragraphs: list[Paragraph]) -> tuple[str, date | None]:
             found_date = found_date or parse_date(text)
             continue
         if p.label is None and len(text) <= 30 and not re.search(r"[。，,；;：:！？]", text):
+            # Issuer and date may share a line: "柳林镇人民政府 2022年1月10日".
+            trailing_date = DATE.search(text)
+            if trailing_date and not text[trailing_date.end() :].strip(" \u3000）)"):
+                found_date = found_date or parse_date(trailing_date.group(0))
+                text = text[: trailing_date.start()].strip(" \u3000（(")
             issuer = issuer or text
             continue
         break
@@ -74,24 +82,31 @@ def parse_date(text: str) -> date | None:
 
 
 def issuer_from_title(title: str) -> str:
-    """"市公安局2020年法治政府建设年度报告" gives "市公安局"; "关于…的报告" gives nothing."""
+    """The issuer named before the year: "市公安局2020年…年度报告" gives "市公安局"; "关于…的报告" nothing."""
     match = re.match(r"^(.{2,30}?)(?:关于)?(?:19|20)\d{2}\s*年", title)
     if match and ORG_SUFFIX.search(match.group(1).removesuffix("关于")):
         return match.group(1).removesuffix("关于")
     return ""
 
 
-def find_year(title: str, paragraphs: list[Paragraph], report_date: date | None, filename: str) -> int | None:
-    """The year reported on: from the title; else the year the text speaks of most before its
-    plans; else from the date (a report dated early in a year covers the year before)."""
+def find_year(
+    title: str, review: list[Paragraph], plans_heading: str, report_date: date | None, filename: str
+) -> int | None:
+    """The year reported on: from the title; else the year the review (the paragraphs before the
+    shortcomings and plans, which speak of next year) mentions most; else the year before the one
+    the plans' heading names ("三、2022年工作安排"); else from the date (a report dated early in a
+    year covers the year before); else from the file name."""
     match = YEAR.search(title) or re.search(r"((?:19|20)\d{2})", title)
     if match:
         return int(match.group(1))
-    counts = Counter(int(y) for p in paragraphs for y in YEAR.findall(p.text))
+    counts = Counter(int(y) for p in review for y in YEAR.findall(p.text))
     if counts:
         top, top_count = counts.most_common(1)[0]
         if report_date is None or top in (report_date.year, report_date.year - 1) or top_count >= 3:
             return top
+    match = YEAR.search(plans_heading)
+    if match:
+        return int(match.group(1)) - 1
     if report_date is not None:
         return report_date.year - 1 if report_date.month <= 3 else report_date.year
     match = re.search(r"((?:19|20)\d{2})", PurePath(filename).stem)

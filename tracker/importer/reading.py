@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import codecs
 import io
-import zipfile
 from pathlib import PurePath
 
 from tracker.importer.errors import ReportImportError
 
 SUPPORTED_SUFFIXES = (".txt", ".docx")
+TEXT_SUFFIXES = ("", ".txt", ".text")  # pasted text has no name
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .doc / .xls
 PDF_MAGIC = b"%PDF"
@@ -20,20 +20,20 @@ def read_document(data: bytes, filename: str) -> str:
     suffix = PurePath(filename).suffix.lower()
     if not data.strip():
         raise ReportImportError("empty", "文件为空：请上传包含报告正文的 .txt 或 .docx 文件。")
-    if data.startswith(PDF_MAGIC) or suffix == ".pdf":
+    # The name is checked before the content: an .xlsx is a ZIP archive just like a .docx, and
+    # saying "not a spreadsheet" helps more than "a damaged Word file".
+    if suffix == ".pdf" or data.startswith(PDF_MAGIC):
         raise ReportImportError(
             "unsupported_type", "不支持 PDF 文件：请将报告另存为 .docx，或复制正文保存为 .txt 后再导入。"
         )
-    if data.startswith(OLE_MAGIC) or suffix == ".doc":
+    if suffix not in TEXT_SUFFIXES + (".docx", ".doc"):
+        raise ReportImportError("unsupported_type", f"不支持的文件类型“{suffix}”：请上传 .txt 或 .docx 格式的报告。")
+    if suffix == ".doc" or data.startswith(OLE_MAGIC):
         raise ReportImportError(
             "unsupported_type", "不支持旧版 Word（.doc）文件：请在 Word 或 WPS 中另存为 .docx 后再导入。"
         )
     if suffix == ".docx" or data.startswith(ZIP_MAGIC):
         return _read_docx(data)
-    if suffix not in ("", ".txt", ".text"):
-        raise ReportImportError(
-            "unsupported_type", f"不支持的文件类型“{suffix}”：请上传 .txt 或 .docx 格式的报告。"
-        )
     return decode_text(data)
 
 
@@ -72,23 +72,27 @@ def _checked_text(text: str) -> str:
 
 def _read_docx(data: bytes) -> str:
     import docx  # python-docx; imported here so plain-text imports do not pay for it
-    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
+        paragraphs: list[str] = []
+        # Some offices lay a report out inside a table; read its cells where they stand.
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                seen: set[object] = set()  # cell elements, kept alive so identity holds
+                for row in block.rows:
+                    for cell in row.cells:
+                        # A merged cell is listed once for every grid column it spans.
+                        if cell._tc not in seen:
+                            seen.add(cell._tc)
+                            paragraphs.extend(p.text for p in cell.paragraphs)
+            else:
+                paragraphs.append(block.text)
+    # A damaged package fails anywhere in python-docx, zipfile or lxml, with their own exception
+    # types (BadZipFile, KeyError, XMLSyntaxError…); to the user they all mean the same thing.
+    except Exception as exc:
         raise ReportImportError(
             "bad_docx", "无法打开 Word 文档：文件已损坏或不是 .docx 格式，请在 Word 或 WPS 中重新保存后再导入。"
         ) from exc
-    from docx.table import Table
-
-    paragraphs: list[str] = []
-    # Some offices lay a report out inside a table; read its cells where they stand.
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
-            for row in block.rows:
-                for cell in row.cells:
-                    paragraphs.extend(p.text for p in cell.paragraphs)
-        else:
-            paragraphs.append(block.text)
     return "\n".join(paragraphs)

@@ -9,35 +9,30 @@ words, and in whether shortcomings and measures share one section; see ``../corp
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tracker.importer.labels import (
-    CHAPTER,
-    CN,
-    CN_NUM,
-    INLINE,
-    ORDINAL,
-    TOP_STYLES,
-    Label,
-    cn_to_int,
-    int_to_cn,
-    parse_label,
-)
-from tracker.importer.text import SIGNOFF, ends_terminal, is_date_line, is_footer
+from tracker.importer.labels import AR, CHAPTER, CN, CN_NUM, INLINE, TOP_STYLES, Label, cn_to_int, parse_label
+from tracker.importer.text import SIGNOFF, YEAR, is_date_line, is_footer
 
 HEADING_MAX = 40  # characters in a heading sentence; longer first sentences are body text
 
-SHORTCOMING_HEADING = re.compile(
-    r"不足|差距|短板|弱项|薄弱环节|(?:存在|主要|突出|面临)的?(?:问题|困难)|^问题|^困难"
-)
+SHORTCOMING_HEADING = re.compile(r"不足|差距|短板|弱项|薄弱环节|(?:存在|主要|突出|面临)的?(?:问题|困难)|^问题|^困难")
 # A heading about fixing problems is an achievement or a measure, not the shortcomings section.
-NOT_SHORTCOMING_HEADING = re.compile(r"补齐|补强|弥补|解决|整改|化解|克服")
+NOT_SHORTCOMING_HEADING = re.compile(r"补齐|补强|弥补|解决|整改|整治|排查|聚焦|破解|化解|克服")
 MEASURE_HEADING = re.compile(
-    r"下一步|下阶段|下一阶段|下一年度?|明年|今后|接下来|努力方向|工作(?:计划|打算|安排|思路|对策|措施|设想|展望)"
+    r"下一?步|下阶段|下一阶段|下一年度?|明年|今后|接下来|努力方向|工作(?:计划|打算|安排|思路|对策|措施|设想|展望)"
     r"|(?:改进|整改)措施|\d{4}年.{0,16}(?:计划|安排|打算|思路|重点|任务|措施|目标|设想|展望)"
 )
 NOT_MEASURE_HEADING = re.compile(r"成效|成绩|情况|做法|进展|回顾|完成|经验")
-ACHIEVEMENT_CONTAINER = re.compile(r"情况|成效|成绩|做法|主要工作|进展|举措|回顾|开展|落实|总结")
+# "落实" and "开展" are left out: topic headings use them too ("五、全面落实行政执法三项制度").
+ACHIEVEMENT_CONTAINER = re.compile(r"情况|成效|成绩|做法|主要工作|进展|举措|回顾|总结")
+# The sentence that announces the body ("现将工作情况、存在问题及下一步工作计划报告如下：") names
+# the sections but is none of them.
+LEAD_IN = re.compile(r"(?:报告|汇报|总结|说明)如下[：:]?$")
+# Section headings are looked for level by level: "一、" headings first, then bare lines, then
+# "1、", which numbers items more often than sections ("2、科学制定年度普法工作计划").
+HEADING_LEVELS: tuple[frozenset[str | None], ...] = (frozenset({CHAPTER, CN}), frozenset({None}), frozenset({AR}))
 # Words that turn from the shortcomings to the measures inside one paragraph or section.
 MEASURE_PIVOT = re.compile(
     r"下一步|接下来|下阶段|今后|明年|新的一年|为此|对此|针对(?:上述|以上|这些)|\d{4}年，?(?:我|全)"
@@ -62,6 +57,8 @@ class Paragraph:
 
     @property
     def is_heading_like(self) -> bool:
+        if LEAD_IN.search(self.text):
+            return False
         if self.label is None:
             return len(self.text) <= 30 and not re.search(r"[。！？；;，,]", self.text.rstrip("：:"))
         return len(self.head) <= HEADING_MAX and self.label.style != INLINE
@@ -79,7 +76,8 @@ class Sections:
     achievements: list[Item] = field(default_factory=list)
     shortcomings: list[Item] = field(default_factory=list)
     measures: list[Item] = field(default_factory=list)
-    measures_found: bool = False
+    review_end: int = 0  # where the review of the year gives way to what is lacking or planned
+    plans_heading: str = ""  # the heading of the measures' section, when it has one of its own
 
 
 def _split_head(text: str) -> tuple[str, str]:
@@ -126,29 +124,24 @@ def signoff_start(paragraphs: list[Paragraph]) -> int:
 def find_sections(paragraphs: list[Paragraph]) -> Sections:
     end = signoff_start(paragraphs)
     body = paragraphs[:end]
-    top_candidates = [p for p in body if p.label is None or p.label.style in TOP_STYLES]
-    shortcoming_heading = next((p for p in top_candidates if is_shortcoming_heading(p)), None)
-    measure_heading = next(
-        (
-            p
-            for p in top_candidates
-            if is_measure_heading(p) and (shortcoming_heading is None or p.index >= shortcoming_heading.index)
-        ),
-        None,
-    )
-    sections = Sections()
-    first_section = min(
-        (h.index for h in (shortcoming_heading, measure_heading) if h is not None), default=None
-    )
+    shortcoming_heading = _section_heading(body, is_shortcoming_heading, 0)
+    start = shortcoming_heading.index if shortcoming_heading is not None else 0
+    measure_heading = _section_heading(body, is_measure_heading, start)
+    if shortcoming_heading is None and measure_heading is None:
+        measure_heading = _next_year_heading(body)
+    sections = Sections(review_end=end)
+    first_section = min((h.index for h in (shortcoming_heading, measure_heading) if h is not None), default=None)
     if first_section is None:
         pivot = _measure_pivot(body)
         if pivot is not None:
-            sections.measures = _first_group(_with_tail(body, pivot, from_pivot=True), inline=True)
-            sections.measures_found = bool(sections.measures)
+            sections.measures = _first_group(body[pivot:], inline=True)
             sections.achievements = _achievements(body[:pivot], None)
+            sections.review_end = pivot
         return sections
 
     first_heading = paragraphs[first_section]
+    sections.review_end = first_section
+    sections.plans_heading = measure_heading.head if measure_heading is not None else ""
     sections.achievements = _achievements(body[:first_section], first_heading)
 
     if shortcoming_heading is not None and measure_heading is shortcoming_heading:
@@ -162,7 +155,7 @@ def find_sections(paragraphs: list[Paragraph]) -> Sections:
             if measure_heading is None and sub_measures is not None:
                 sections.shortcomings, sections.measures = _split_combined(region)
             else:
-                sections.shortcomings = _shortcomings_only(region)
+                sections.shortcomings = _items_in(region)
                 if measure_heading is None:
                     sections.measures = _measures_after(body, shortcoming_heading)
         if measure_heading is not None:
@@ -171,9 +164,28 @@ def find_sections(paragraphs: list[Paragraph]) -> Sections:
             if sub_shortcomings is not None and not sections.shortcomings:
                 sections.shortcomings, sections.measures = _split_combined(region)
             else:
-                sections.measures = _first_group(region, inline=True)
-    sections.measures_found = bool(sections.measures)
+                sections.measures = _items_in(region)
     return sections
+
+
+def _section_heading(body: list[Paragraph], test: Callable[[Paragraph], bool], start: int) -> Paragraph | None:
+    """The first paragraph from ``start`` on that passes ``test``, at the outermost level that has one."""
+    for level in HEADING_LEVELS:
+        for p in body[start:]:
+            if (p.label.style if p.label else None) in level and test(p):
+                return p
+    return None
+
+
+def _next_year_heading(body: list[Paragraph]) -> Paragraph | None:
+    """The last top-level heading when it names a year later than any named before it: the plans,
+    whatever its words ("三、2022年法治政府建设" closing a report on 2021)."""
+    tops = [p for p in body if p.label is not None and p.label.style in (CHAPTER, CN) and p.is_heading_like]
+    named = YEAR.search(tops[-1].head) if tops else None
+    if named is None:
+        return None
+    earlier = [int(year) for p in body[: tops[-1].index] for year in YEAR.findall(p.text)]
+    return tops[-1] if all(int(named.group(1)) > year for year in earlier) else None
 
 
 def _section_region(body: list[Paragraph], heading: Paragraph, stop: int | None = None) -> list[Paragraph]:
@@ -203,10 +215,6 @@ def _tail_paragraph(p: Paragraph) -> Paragraph:
     return Paragraph(p.index, p.tail, label, rest)
 
 
-def _with_tail(body: list[Paragraph], pivot: int, from_pivot: bool) -> list[Paragraph]:
-    return body[pivot:] if from_pivot else body[:pivot]
-
-
 def _measure_pivot(body: list[Paragraph]) -> int | None:
     """Where a report without section headings turns to next year ("下一步，我局将…")."""
     for p in reversed(body[len(body) // 2 :]):
@@ -221,7 +229,7 @@ def _measures_after(body: list[Paragraph], shortcoming_heading: Paragraph) -> li
     after = body[region[-1].index + 1 :] if region else []
     if not after:
         return []
-    return _first_group(after[1:] if after[0].is_heading_like else after, inline=True)
+    return _items_in(after[1:] if after[0].is_heading_like else after)
 
 
 # --- achievements -------------------------------------------------------------------------------
@@ -240,7 +248,8 @@ def _achievements(region: list[Paragraph], next_heading: Paragraph | None) -> li
         if ACHIEVEMENT_CONTAINER.search(top.head) or len(tops) == 1:
             items.extend(_labelled_items(under))
         else:
-            items.append(Item(top.label.text if top.label else "", top.head))
+            body = "\n".join(text for text in (top.tail, *(p.text for p in under)) if text)
+            items.append(Item(top.label.text if top.label else "", _clean_title(top.head), body))
     return items
 
 
@@ -300,7 +309,10 @@ def _labelled_groups(region: list[Paragraph], inline: bool) -> list[_Group]:
         if p.label.style == INLINE and not inline:
             continue
         styles_seen.append(p.label.style)
-        members = _sequence([q for q in region if q.label is not None and q.label.style == p.label.style and q.index >= p.index])
+        same_style = [
+            q for q in region if q.label is not None and q.label.style == p.label.style and q.index >= p.index
+        ]
+        members = _sequence(same_style)
         groups.append(_Group(members[0].index, members[-1].index, _items_from_paragraphs(region, members)))
     return groups
 
@@ -315,8 +327,9 @@ def _inline_groups(region: list[Paragraph]) -> list[_Group]:
 
 
 def _top_level(groups: list[_Group]) -> list[_Group]:
-    """Groups not nested in another one, in document order."""
-    groups = sorted(groups, key=lambda g: (g.start, -g.last))
+    """Groups not nested in another one, in document order. Of two readings of the same
+    paragraphs ("一是…。二是…" as one labelled paragraph, or split inline), the one with more items."""
+    groups = sorted(groups, key=lambda g: (g.start, -g.last, -len(g.items)))
     outer: list[_Group] = []
     for group in groups:
         if any(o.start <= group.start <= o.last and group is not o for o in outer):
@@ -373,7 +386,7 @@ _ORDINAL_MARK = re.compile(rf"(?:(?<=^)|(?<=[\s：:，,；;。！？]))第({CN_N
 
 def split_inline(text: str) -> list[Item]:
     """Split "…：一是…；二是…；三是…。" (or "第一，…第二，…") into items, in sequence."""
-    for pattern, suffix in ((_INLINE_MARK, "是"), (_ORDINAL_MARK, "")):
+    for pattern in (_INLINE_MARK, _ORDINAL_MARK):
         marks = []
         for match in pattern.finditer(text):
             if cn_to_int(match.group(1)) == len(marks) + 1:
@@ -386,9 +399,8 @@ def split_inline(text: str) -> list[Item]:
     for n, mark in enumerate(marks):
         end = marks[n + 1].start() if n + 1 < len(marks) else _inline_last_end(text, marks)
         content = text[mark.end() : end].strip().rstrip("；;，,").strip()
-        label = mark.group(0) if suffix else mark.group(0).rstrip("，,、")
         title, body = _split_inline_title(content)
-        items.append(Item(label, title, body))
+        items.append(Item(mark.group(0).rstrip("，,、"), title, body))
     return items
 
 
@@ -417,14 +429,12 @@ def _split_inline_title(content: str) -> tuple[str, str]:
 # --- shortcomings and measures ------------------------------------------------------------------
 
 
-def _shortcomings_only(region: list[Paragraph]) -> list[Item]:
-    items = _first_group(region, inline=True)
-    if items:
-        return items
-    return _unnumbered_shortcomings(region)
+def _items_in(region: list[Paragraph]) -> list[Item]:
+    """The shortcomings or measures under their heading: the first numbered group, else unnumbered."""
+    return _first_group(region, inline=True) or _unnumbered_items(region)
 
 
-def _unnumbered_shortcomings(region: list[Paragraph]) -> list[Item]:
+def _unnumbered_items(region: list[Paragraph]) -> list[Item]:
     """No numbering at all: clauses after a lead-in colon, or one item per paragraph."""
     texts = [p.text for p in region if not p.text.rstrip().endswith(("：", ":"))]
     if len(texts) == 1:
@@ -442,9 +452,12 @@ def _split_combined(region: list[Paragraph]) -> tuple[list[Item], list[Item]]:
         measure_sub = next((p for p in region if p.label is None and p.is_heading_like and is_measure_heading(p)), None)
     if measure_sub is not None:
         split = region.index(measure_sub)
-        before = [p for p in region[:split] if not is_shortcoming_heading(p)]
+        before = region[:split]
+        # A sub-heading "（一）存在不足" opens the shortcomings; the items under it may say "不足" too.
+        if before and is_shortcoming_heading(before[0]):
+            before = _section_tail(before[0]) + before[1:]
         after = _section_tail(measure_sub) + region[split + 1 :]
-        return _shortcomings_only(before) if before else [], _first_group(after, inline=True)
+        return _items_in(before) if before else [], _items_in(after)
 
     groups = _top_level(_labelled_groups(region, inline=True) + _inline_groups(region))
     if len(groups) >= 2:
@@ -456,7 +469,7 @@ def _split_combined(region: list[Paragraph]) -> tuple[list[Item], list[Item]]:
         lead_in = opening[: opening.find(group.items[0].number)] if group.items[0].number else ""
         if MEASURE_PIVOT.search(before_text + lead_in):
             shortcomings_region = [p for p in region if p.index < group.start]
-            return (_unnumbered_shortcomings(shortcomings_region) if shortcomings_region else []), group.items
+            return (_unnumbered_items(shortcomings_region) if shortcomings_region else []), group.items
         return group.items, []
     return [], []
 
@@ -465,4 +478,4 @@ def _section_tail(p: Paragraph) -> list[Paragraph]:
     return [_tail_paragraph(p)] if p.tail else []
 
 
-__all__ = ["Item", "Paragraph", "Sections", "find_sections", "int_to_cn", "make_paragraphs", "split_inline", "ORDINAL", "ends_terminal"]
+__all__ = ["Item", "Paragraph", "Sections", "find_sections", "make_paragraphs", "split_inline"]

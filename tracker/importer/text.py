@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
-from tracker.importer.labels import parse_label
+from tracker.importer.labels import RUN_IN_STYLES, parse_label
 
 TERMINAL = "。！？!?：:"
 SOFT = "，,、；;—…“‘《（(「"
@@ -18,6 +19,8 @@ _FOOTER = re.compile(
     r"|\d+\s*/\s*\d+)$"
 )
 SIGNOFF = re.compile(r"^(?:特此|专此|以上)(?:报告|汇报|函告)[。.]?$")
+# A year named in the text, but not the end of a span ("（2021—2025年）"): a plan's horizon.
+YEAR = re.compile(r"(?<![—–\-－~～至到])((?:19|20)\d{2})\s*年")
 _CN_YEAR = "[〇零一二三四五六七八九]{4}"
 _CN_SMALL = "[一二三四五六七八九十]{1,3}"
 DATE = re.compile(
@@ -25,6 +28,20 @@ DATE = re.compile(
     r"|(?P<y2>\d{4})[-./](?P<m2>\d{1,2})[-./](?P<d2>\d{1,2})"
     rf"|(?P<cy>{_CN_YEAR})\s*年\s*(?P<cm>{_CN_SMALL})\s*月\s*(?P<cd>{_CN_SMALL})\s*日"
 )
+
+
+_HAN = "\u4e00-\u9fff"
+_HALF_PAREN = re.compile(rf"\(([^()]*[{_HAN}][^()]*)\)")
+_HALF_MARK = re.compile(rf"(?<=[{_HAN}”’》）])[,;:?!]|[,;:?!](?=[{_HAN}“‘《（])")
+_FULL_MARKS = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How the text marks its paragraphs, besides blank lines."""
+
+    wrap_width: float | None  # lines hard-wrapped at this width (text copied out of a PDF)
+    indented_starts: bool  # paragraphs begin with an indent
 
 
 def display_width(text: str) -> float:
@@ -53,17 +70,17 @@ def ends_soft(text: str) -> bool:
 def split_paragraphs(raw: str) -> list[str]:
     """Paragraphs of the report, with footers dropped and broken sentences joined again.
 
-    Two sources of false breaks: a paragraph split in the middle of a sentence (its first part
-    ends with a comma), and text copied out of a PDF, where every line is broken at the page
-    width. The second is recognised by many lines of nearly the same width that end without
-    punctuation; in such text a full-width line continues on the next one.
+    Three sources of false breaks: a paragraph split in the middle of a sentence (its first part
+    ends with a comma); text copied out of a PDF, where every line is broken at the page width,
+    recognised by many lines of nearly the same width that end without punctuation (in such text a
+    full-width line continues on the next one); and text whose paragraphs start with an indent,
+    where a line flush with the margin after an unfinished sentence continues it.
     """
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = text.replace("\ufeff", "").replace("\f", "\n")
     lines = [(line, line[:1] in INDENT_CHARS and line.strip(INDENT_CHARS) != "") for line in text.split("\n")]
-    cleaned = [(line.strip(INDENT_CHARS), indented) for line, indented in lines]
-    cleaned = [(line, indented) for line, indented in cleaned if not is_footer(line) or not line]
-    wrap_width = _wrap_width([line for line, _ in cleaned if line])
+    cleaned = _drop_page_breaks([(line.strip(INDENT_CHARS), indented) for line, indented in lines])
+    layout = _Layout(_wrap_width([line for line, _ in cleaned if line]), _indented_starts(cleaned))
 
     paragraphs: list[str] = []
     last_line = ""
@@ -72,13 +89,34 @@ def split_paragraphs(raw: str) -> list[str]:
         if not line:
             blank_before = bool(paragraphs)
             continue
-        if paragraphs and _continues(paragraphs[-1], last_line, line, indented, blank_before, wrap_width):
+        if paragraphs and _continues(paragraphs[-1], last_line, line, indented, blank_before, layout):
             paragraphs[-1] = _join(paragraphs[-1], line)
         else:
             paragraphs.append(line)
         last_line = line
         blank_before = False
-    return paragraphs
+    return [full_width_punctuation(p) for p in paragraphs]
+
+
+def full_width_punctuation(text: str) -> str:
+    """Half-width "," ";" ":" "?" "!" and "(…)" typed among Chinese become the full-width forms, so
+    "(一)强化组织保障,压实责任" reads like "（一）强化组织保障，压实责任"; "1,286件" and "9:00" stay."""
+    text = _HALF_PAREN.sub(r"（\1）", text)
+    return _HALF_MARK.sub(lambda m: _FULL_MARKS[m.group(0)], text)
+
+
+def _drop_page_breaks(lines: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Remove page footers ("— 3 —") with the blank lines around them: a page break is no
+    paragraph break, and a sentence cut by one must join up again."""
+    footers = {n for n, (line, _) in enumerate(lines) if line and is_footer(line)}
+    dropped = set(footers)
+    for n in footers:
+        for step in (-1, 1):
+            k = n + step
+            while 0 <= k < len(lines) and not lines[k][0]:
+                dropped.add(k)
+                k += step
+    return [line for n, line in enumerate(lines) if n not in dropped]
 
 
 def _wrap_width(lines: list[str]) -> float | None:
@@ -93,20 +131,39 @@ def _wrap_width(lines: list[str]) -> float | None:
     return width if len(full) >= max(4, len(lines) * 0.3) else None
 
 
-def _continues(
-    paragraph: str, last_line: str, line: str, indented: bool, blank_before: bool, wrap_width: float | None
-) -> bool:
+def _indented_starts(lines: list[tuple[str, bool]]) -> bool:
+    """Whether paragraphs start with an indent: most lines that follow a finished sentence do."""
+    pairs = zip(lines, lines[1:], strict=False)
+    starts = [indented for (previous, _), (line, indented) in pairs if line and ends_terminal(previous)]
+    return len(starts) >= 3 and sum(starts) >= 0.6 * len(starts)
+
+
+def _continues(paragraph: str, last_line: str, line: str, indented: bool, blank_before: bool, layout: _Layout) -> bool:
     label, _ = parse_label(line)
+    # "一是…；" / "二是…" broken at a line end is one run-in list; other labels start a paragraph.
+    if label is not None and label.style in RUN_IN_STYLES and ends_soft(paragraph):
+        return True
     if label or SIGNOFF.match(line) or is_date_line(line):
         return False
-    if wrap_width is None or blank_before:
+    if blank_before:
+        return ends_soft(paragraph)
+    # A title or heading is finished even without a full stop ("某局…年度报告" then "市人民政府：").
+    if layout.indented_starts and not indented and not ends_terminal(paragraph) and not _is_short_line(paragraph):
+        return True
+    if layout.wrap_width is None:
         return ends_soft(paragraph)
     if indented:
         return False
-    return display_width(last_line) >= 0.8 * wrap_width or ends_soft(paragraph)
+    return display_width(last_line) >= 0.8 * layout.wrap_width or ends_soft(paragraph)
+
+
+def _is_short_line(text: str) -> bool:
+    """A title or heading: short, with no punctuation inside a sentence."""
+    return len(text) <= 30 and not re.search(r"[。！？；;，,：:]", text)
 
 
 def _join(left: str, right: str) -> str:
-    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
+    # Only English words are spaced; a number broken at the margin ("罚款1 / 260万元") is one number.
+    if left[-1:].isascii() and left[-1:].isalpha() and right[:1].isascii() and right[:1].isalpha():
         return f"{left} {right}"
     return left + right
