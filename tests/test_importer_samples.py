@@ -381,3 +381,23 @@ def test_it_leaves_title_and_issuer_empty_when_nothing_names_them() -> None:
     report = sample("baisha_jiedao_2021.txt")
     assert (report.title, report.issuer, report.date) == ("", "", None)
     assert report.year == 2021  # the year before the one the plans are for
+
+
+def metadata_keys() -> list[Any]:
+    """Answer keys that also state the report's title, issuer, year and date."""
+    return [
+        pytest.param(path, id=path.name)
+        for path in sorted(SAMPLES.glob("*.key.json"))
+        if "issuer" in json.loads(path.read_text(encoding="utf-8"))
+    ]
+
+
+@pytest.mark.parametrize("key_path", metadata_keys())
+def test_it_reads_the_metadata_the_answer_key_states(key_path: Path) -> None:
+    key = json.loads(key_path.read_text(encoding="utf-8"))
+    report_path = key_path.parent / key["file"]
+    report = parse_report(report_path.read_bytes(), report_path.name)
+    assert report.title == key["title"]
+    assert report.issuer == key["issuer"]
+    assert report.year == key["year"]
+    assert (report.date.isoformat() if report.date else None) == key["date"]

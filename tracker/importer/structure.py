@@ -242,15 +242,28 @@ def _achievements(region: list[Paragraph], next_heading: Paragraph | None) -> li
     if not tops:
         return _labelled_items(region)
     items: list[Item] = []
+    topics: list[Item] = []
     for position, top in enumerate(tops):
         stop = tops[position + 1].index if position + 1 < len(tops) else (region[-1].index + 1 if region else 0)
         under = [p for p in region if top.index < p.index < stop]
-        if ACHIEVEMENT_CONTAINER.search(top.head) or len(tops) == 1:
+        body = "\n".join(text for text in (top.tail, *(p.text for p in under)) if text)
+        topics.append(Item(top.label.text if top.label else "", _clean_title(top.head), body))
+        if _is_container(top, tops):
             items.extend(_labelled_items(under))
         else:
-            body = "\n".join(text for text in (top.tail, *(p.text for p in under)) if text)
-            items.append(Item(top.label.text if top.label else "", _clean_title(top.head), body))
-    return items
+            items.append(topics[-1])
+    # Headings that all read like containers but hold no numbered topics are the topics.
+    return items or (topics if len(tops) > 1 else [])
+
+
+def _is_container(top: Paragraph, tops: list[Paragraph]) -> bool:
+    """A wrapper such as "一、工作情况及成效" rather than a topic. A topic may say "成效" too
+    ("六、行政复议和应诉工作取得新成效"): only the first heading, or every heading, wraps."""
+    if len(tops) == 1:
+        return True
+    return bool(ACHIEVEMENT_CONTAINER.search(top.head)) and (
+        top is tops[0] or all(ACHIEVEMENT_CONTAINER.search(t.head) for t in tops)
+    )
 
 
 def _top_headings(region: list[Paragraph], next_heading: Paragraph | None) -> list[Paragraph]:
@@ -285,11 +298,16 @@ def _top_headings(region: list[Paragraph], next_heading: Paragraph | None) -> li
 
 
 def _sequence(paragraphs: list[Paragraph]) -> list[Paragraph]:
-    """Paragraphs numbered 1, 2, 3… in order; others of the same style are skipped."""
+    """Paragraphs numbered 1, 2, 3… in order, up to where the numbering starts over at 1 (a new
+    list: the measures after the shortcomings, both "（一）…"); stray numbers are skipped."""
     found: list[Paragraph] = []
     for p in paragraphs:
-        if p.label is not None and p.label.number == len(found) + 1:
+        if p.label is None:
+            continue
+        if p.label.number == len(found) + 1:
             found.append(p)
+        elif p.label.number == 1 and found:
+            break
     return found
 
 
@@ -301,19 +319,19 @@ class _Group:
 
 
 def _labelled_groups(region: list[Paragraph], inline: bool) -> list[_Group]:
+    """Every numbered list in the region: each paragraph numbered 1 starts one."""
     groups = []
-    styles_seen: list[str] = []
     for p in region:
-        if p.label is None or p.label.number != 1 or p.label.style in styles_seen:
+        if p.label is None or p.label.number != 1:
             continue
         if p.label.style == INLINE and not inline:
             continue
-        styles_seen.append(p.label.style)
         same_style = [
             q for q in region if q.label is not None and q.label.style == p.label.style and q.index >= p.index
         ]
         members = _sequence(same_style)
-        groups.append(_Group(members[0].index, members[-1].index, _items_from_paragraphs(region, members)))
+        items, last = _items_from_paragraphs(region, members)
+        groups.append(_Group(members[0].index, last, items))
     return groups
 
 
@@ -348,28 +366,35 @@ def _labelled_items(region: list[Paragraph]) -> list[Item]:
     return groups[0].items if groups else []
 
 
-def _items_from_paragraphs(region: list[Paragraph], members: list[Paragraph]) -> list[Item]:
+def _items_from_paragraphs(region: list[Paragraph], members: list[Paragraph]) -> tuple[list[Item], int]:
+    """The items, each with the paragraphs it owns, and the index of the list's last paragraph."""
     items = []
     positions = {p.index: i for i, p in enumerate(region)}
+    last = members[-1].index
     for n, member in enumerate(members):
         start = positions[member.index]
         if n + 1 < len(members):
             following = region[start + 1 : positions[members[n + 1].index]]
         else:
-            following = _last_item_body(region[start + 1 :], heading_only=not member.tail)
+            following = _last_item_body(region[start + 1 :], member)
+            last = following[-1].index if following else member.index
         title, body = member.head, member.tail
         extra = "\n".join(p.text for p in following)
         body = "\n".join(part for part in (body, extra) if part)
         items.append(Item(member.label.text, _clean_title(title), body.strip()))
-    return items
+    return items, last
 
 
-def _last_item_body(after: list[Paragraph], heading_only: bool) -> list[Paragraph]:
-    """What belongs to the last item: a heading line owns the paragraphs below it; a "title。body"
-    item owns only its sub-points, so closing remarks are not swallowed."""
+def _last_item_body(after: list[Paragraph], member: Paragraph) -> list[Paragraph]:
+    """What belongs to the last item: its sub-points (numbered in another style), and, for a
+    heading line, the unnumbered paragraphs below it. Closing remarks, a turn to next year's
+    plans, or a new list in the item's own style end it."""
     owned = []
+    heading_only = not member.tail
     for p in after:
-        if heading_only or (p.label is not None and p.label.style not in TOP_STYLES):
+        if p.label is None and MEASURE_PIVOT.match(p.text):
+            break
+        if (p.label is not None and p.label.style != member.label.style) or (p.label is None and heading_only):
             owned.append(p)
         else:
             break
