@@ -74,8 +74,11 @@ def _read_docx(data: bytes) -> str:
     import docx  # python-docx; imported here so plain-text imports do not pay for it
     from docx.table import Table
 
+    from tracker.importer.docx_numbering import ListNumbering
+
     try:
         document = docx.Document(io.BytesIO(data))
+        numbering = ListNumbering(document)
         paragraphs: list[str] = []
         # Some offices lay a report out inside a table; read its cells where they stand.
         for block in document.iter_inner_content():
@@ -86,9 +89,9 @@ def _read_docx(data: bytes) -> str:
                         # A merged cell is listed once for every grid column it spans.
                         if cell._tc not in seen:
                             seen.add(cell._tc)
-                            paragraphs.extend(p.text for p in cell.paragraphs)
+                            paragraphs.extend(numbering.label(p) + p.text for p in cell.paragraphs)
             else:
-                paragraphs.append(block.text)
+                paragraphs.append(numbering.label(block) + block.text)
     # A damaged package fails anywhere in python-docx, zipfile or lxml, with their own exception
     # types (BadZipFile, KeyError, XMLSyntaxError…); to the user they all mean the same thing.
     except Exception as exc:
