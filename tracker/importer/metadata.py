@@ -44,7 +44,8 @@ def _is_title_line(p: Paragraph) -> bool:
 
 
 def find_signature(paragraphs: list[Paragraph]) -> tuple[str, date | None]:
-    """Issuer and date from the closing lines (the last few paragraphs)."""
+    """Issuer and date from the closing lines (the last few paragraphs); the date may stand under
+    the title instead."""
     issuer = ""
     found_date: date | None = None
     for p in reversed(paragraphs[-6:]):
@@ -63,6 +64,9 @@ def find_signature(paragraphs: list[Paragraph]) -> tuple[str, date | None]:
             issuer = issuer or text
             continue
         break
+    if found_date is None:
+        # No dated signature: some reports give the date under the title, "（2022年1月20日）".
+        found_date = next((parse_date(p.text) for p in paragraphs[1:4] if is_date_line(p.text)), None)
     return issuer, found_date
 
 

@@ -172,9 +172,24 @@ def _section_heading(body: list[Paragraph], test: Callable[[Paragraph], bool], s
     """The first paragraph from ``start`` on that passes ``test``, at the outermost level that has one."""
     for level in HEADING_LEVELS:
         for p in body[start:]:
-            if (p.label.style if p.label else None) in level and test(p):
+            if (p.label.style if p.label else None) in level and test(p) and not _is_contents_entry(body, p):
                 return p
     return None
+
+
+def _is_contents_entry(body: list[Paragraph], p: Paragraph) -> bool:
+    """A line of a table of contents at the top: nothing stands between it and the next heading
+    of its style, numbered one more."""
+    following = body[p.index + 1] if p.index + 1 < len(body) else None
+    return (
+        p.label is not None
+        and not p.tail
+        and following is not None
+        and following.label is not None
+        and following.label.style == p.label.style
+        and following.label.number == p.label.number + 1
+        and following.is_heading_like
+    )
 
 
 def _next_year_heading(body: list[Paragraph]) -> Paragraph | None:
@@ -248,12 +263,19 @@ def _achievements(region: list[Paragraph], next_heading: Paragraph | None) -> li
         under = [p for p in region if top.index < p.index < stop]
         body = "\n".join(text for text in (top.tail, *(p.text for p in under)) if text)
         topics.append(Item(top.label.text if top.label else "", _clean_title(top.head), body))
-        if _is_container(top, tops):
-            items.extend(_labelled_items(under))
+        topics_under = _labelled_items(under) if _is_container(top, tops) else []
+        if topics_under or len(tops) == 1 or (_is_container(top, tops) and not _reads_as_topic(top)):
+            items.extend(topics_under)
         else:
             items.append(topics[-1])
-    # Headings that all read like containers but hold no numbered topics are the topics.
-    return items or (topics if len(tops) > 1 else [])
+    return items
+
+
+def _reads_as_topic(heading: Paragraph) -> bool:
+    """A wrapper-like heading with no numbered topics under it is still a topic when it makes a
+    statement ("一、强化法治引领，生态环境治理成效明显", "二、党政主要负责人履行…职责情况"), and an
+    introduction when it only names one ("一、基本情况")."""
+    return "，" in heading.head or len(heading.head) > 15
 
 
 def _is_container(top: Paragraph, tops: list[Paragraph]) -> bool:
