@@ -61,3 +61,28 @@ def test_it_downgrades_to_nothing_and_upgrades_again(fresh_app):
         upgrade()
         assert _differences() == []
         assert "tasks" in sa.inspect(db.engine).get_table_names()
+
+
+def test_it_carries_existing_tasks_into_the_workflow_columns(fresh_app):
+    with fresh_app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text("INSERT INTO departments (id, name, is_active, created_at) VALUES (1, '交警支队', true, :now)"),
+                {"now": "2026-06-01 00:00:00+00:00"},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO tasks (id, title, description, lead_department_id, deadline, state, percent_done,"
+                    " created_at, updated_at, version) VALUES (1, '旧任务', '', 1, '2026-09-30', 'in_progress', 40,"
+                    " :now, :now, 1)"
+                ),
+                {"now": "2026-06-01 00:00:00+00:00"},
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            row = connection.execute(
+                sa.text("SELECT assignment, priority, original_deadline, extension_count FROM tasks")
+            ).one()
+    assert row.assignment == "acknowledged" and row.priority == "normal"
+    assert str(row.original_deadline) == "2026-09-30" and row.extension_count == 0

@@ -1,6 +1,7 @@
 """The domain schema. Migrations in ``migrations/`` create it; nothing calls create_all outside tests."""
 
 from tracker.models.audit import AuditEvent
+from tracker.models.calendar import CalendarDay
 from tracker.models.outbox import Notification, NotificationStatus
 from tracker.models.people import Department, Role, User
 from tracker.models.reports import (
@@ -22,13 +23,18 @@ from tracker.models.tasks import (
 
 __all__ = [
     "OPEN_STATES",
+    "Assignment",
     "AuditEvent",
+    "CalendarDay",
     "Department",
     "EvidenceAttachment",
+    "ExtensionRequest",
+    "ExtensionStatus",
     "ItemKind",
     "LinkStatus",
     "Notification",
     "NotificationStatus",
+    "Priority",
     "ProgressUpdate",
     "ReportItem",
     "ReportStatus",
@@ -37,6 +43,7 @@ __all__ = [
     "SourceReport",
     "Task",
     "TaskState",
+    "UpdateKind",
     "User",
     "task_co_departments",
 ]

@@ -23,6 +23,34 @@ class TaskState(enum.StrEnum):
 
 OPEN_STATES = frozenset({TaskState.NOT_STARTED, TaskState.IN_PROGRESS, TaskState.PENDING_REVIEW})
 
+
+class Assignment(enum.StrEnum):
+    """Where the 交办 handshake stands: assigned to a department, acknowledged (签收) by it, or
+    returned (退回) to the legal office as misassigned."""
+
+    UNASSIGNED = "unassigned"
+    ASSIGNED = "assigned"  # 已交办，待签收
+    ACKNOWLEDGED = "acknowledged"  # 已签收
+    RETURNED = "returned"  # 已退回
+
+
+class Priority(enum.StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class ExtensionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class UpdateKind(enum.StrEnum):
+    PROGRESS = "progress"  # 反馈
+    CLOSURE = "closure"  # 办结申请: summary with evidence
+
+
 task_co_departments = sa.Table(
     "task_co_departments",
     db.metadata,
@@ -53,6 +81,16 @@ class Task(db.Model):
     deadline: Mapped[date | None] = mapped_column(index=True)
     state: Mapped[TaskState] = mapped_column(enum_column(TaskState), default=TaskState.NOT_STARTED, index=True)
     percent_done: Mapped[int] = mapped_column(default=0)
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority), default=Priority.NORMAL)
+    assignment: Mapped[Assignment] = mapped_column(enum_column(Assignment), default=Assignment.UNASSIGNED)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[str] = mapped_column(sa.Text, default="")  # the latest 退回 reason
+    # The deadline first agreed; approved extensions move ``deadline`` only.
+    original_deadline: Mapped[date | None]
+    extension_count: Mapped[int] = mapped_column(default=0)
+    sent_back_count: Mapped[int] = mapped_column(default=0)  # closures returned (退办): for 一次办结率
+    closure_summary: Mapped[str] = mapped_column(sa.Text, default="")
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -70,6 +108,9 @@ class Task(db.Model):
     progress_updates: Mapped[list[ProgressUpdate]] = relationship(
         back_populates="task", order_by="ProgressUpdate.created_at", cascade="all, delete-orphan"
     )
+    extension_requests: Mapped[list[ExtensionRequest]] = relationship(
+        back_populates="task", order_by="ExtensionRequest.created_at", cascade="all, delete-orphan"
+    )
 
 
 class ProgressUpdate(db.Model):
@@ -81,6 +122,7 @@ class ProgressUpdate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[UpdateKind] = mapped_column(enum_column(UpdateKind), default=UpdateKind.PROGRESS)
     percent_done: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -109,3 +151,24 @@ class EvidenceAttachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     progress_update: Mapped[ProgressUpdate | None] = relationship(back_populates="attachments")
+
+
+class ExtensionRequest(db.Model):
+    """A 延期申请: the department asks for a new deadline; the legal office approves or refuses."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    current_deadline: Mapped[date | None]
+    requested_deadline: Mapped[date]
+    status: Mapped[ExtensionStatus] = mapped_column(enum_column(ExtensionStatus), default=ExtensionStatus.PENDING)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    task: Mapped[Task] = relationship(back_populates="extension_requests")
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
