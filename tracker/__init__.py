@@ -84,10 +84,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker.views import auth, main
+    from tracker.views import account, admin, auth, main, reports, tasks
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp, url_prefix="/account")
+    app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(tasks.bp)
+    app.register_blueprint(reports.bp, url_prefix="/reports")
 
 
 def register_errorhandlers(app: Flask) -> None:

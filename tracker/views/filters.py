@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
+from flask import Flask, current_app
+from flask_login import current_user
 
 from tracker.clock import local_zone
 from tracker.models import ItemKind, Role, TaskState
+from tracker.policy import Action, can
 
 STATE_NAMES = {
     TaskState.NOT_STARTED: "未开始",
@@ -37,7 +39,29 @@ def format_date(value: date | None) -> str:
     return value.strftime("%Y年%m月%d日").replace("年0", "年").replace("月0", "月") if value else ""
 
 
+# The top navigation: (endpoint, label, action needed or None for every signed-in user).
+NAV_ITEMS: tuple[tuple[str, str, Action | None], ...] = (
+    ("tasks.my_work", "我的待办", None),
+    ("tasks.index", "督办任务", Action.VIEW_ALL),
+    ("reports.index", "年度报告", Action.MANAGE_REPORTS),
+    ("admin.index", "系统管理", Action.MANAGE_PEOPLE),
+    ("account.settings", "个人设置", None),
+)
+
+
+def navigation() -> list[tuple[str, str]]:
+    """The navigation entries the signed-in user may use, among the views that exist."""
+    return [
+        (endpoint, label)
+        for endpoint, label, action in NAV_ITEMS
+        if endpoint in current_app.view_functions and (action is None or can(current_user, action))
+    ]
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        can=lambda action, task=None: can(current_user, action, task), Action=Action, navigation=navigation
+    )
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "cndate")
     app.add_template_filter(lambda s: STATE_NAMES.get(s, s), "state_name")
