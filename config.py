@@ -45,6 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HOST", "127.0.0.1", "Address `python run.py` listens on."),
     Setting("PORT", 5000, "Port `python run.py` listens on.", int),
     Setting("MAX_UPLOAD_MB", 20, "Largest accepted upload (report or evidence file), in MiB.", int),
+    Setting("EVIDENCE_DIR", None, "Folder for evidence files, outside the web root; default `instance/evidence`."),
     Setting("DEMO_DATA", True, "Load the demo data into an empty database on `python run.py`.", _as_bool),
 )
 
@@ -73,6 +74,7 @@ class Config:
     HOST = "127.0.0.1"
     PORT = 5000
     MAX_UPLOAD_MB = 20
+    EVIDENCE_DIR: str | None = None
     DEMO_DATA = True
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False

@@ -25,7 +25,7 @@ def test_it_lets_the_legal_office_sign_in_and_see_every_task(demo, page, tmp_pat
     page.get_by_label("邮箱").fill("fazhi@demo.gov.cn")
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_url(re.compile(r"/tasks$"))
     assert page.get_by_role("heading", name="督办任务").is_visible()
     rows = page.locator("table.tasks tbody tr")
     assert rows.count() == 13

@@ -6,7 +6,18 @@ import sqlalchemy as sa
 from tests.factories import FROZEN_NOW, make_department
 from tracker.demo import DEMO_PASSWORD, DemoRefused, load_demo
 from tracker.extensions import db
-from tracker.models import Department, ItemKind, LinkStatus, Role, ShortcomingMeasureLink, SourceReport, Task, User
+from tracker.models import (
+    Assignment,
+    Department,
+    ExtensionStatus,
+    ItemKind,
+    LinkStatus,
+    Role,
+    ShortcomingMeasureLink,
+    SourceReport,
+    Task,
+    User,
+)
 from tracker.services import deadlines
 
 TODAY = date(2026, 6, 1)
@@ -28,9 +39,20 @@ def test_it_loads_the_seed_report_with_a_task_per_measure_and_shortcoming(ctx):
 
 def test_it_places_deadlines_around_today_for_a_live_mix_of_lights(ctx):
     load_demo(today=TODAY, now=FROZEN_NOW)
-    lights = [deadlines.light(t, TODAY) for t in db.session.scalars(sa.select(Task))]
+    tasks = db.session.scalars(sa.select(Task)).all()
+    lights = [s.light for s in deadlines.standings(tasks, TODAY).values()]
     assert {"red", "yellow", "green", "grey"} <= set(lights)
-    assert any(t.progress_updates for t in db.session.scalars(sa.select(Task)))
+    assert any(t.progress_updates for t in tasks)
+
+
+def test_it_shows_every_step_of_the_workflow_somewhere(ctx):
+    load_demo(today=TODAY, now=FROZEN_NOW)
+    tasks = db.session.scalars(sa.select(Task)).all()
+    assert {t.assignment for t in tasks} == {Assignment.ASSIGNED, Assignment.ACKNOWLEDGED}
+    extensions = {r.status: r for t in tasks for r in t.extension_requests}
+    assert set(extensions) == {ExtensionStatus.PENDING, ExtensionStatus.APPROVED}
+    extended = extensions[ExtensionStatus.APPROVED].task
+    assert extended.extension_count == 1 and extended.deadline > extended.original_deadline
 
 
 def test_it_creates_a_department_structure_and_users_for_every_role(ctx):

@@ -22,6 +22,7 @@ class Action(enum.StrEnum):
     EDIT_TASK = "edit_task"  # title, description, dates, owners, priority; 交办
     ACKNOWLEDGE = "acknowledge"  # 签收 or 退回
     ASSIGN_STAFF = "assign_staff"  # a head hands the task to a member of the department
+    ADD_MILESTONE = "add_milestone"  # the legal office or the lead department's head
     POST_PROGRESS = "post_progress"  # 反馈, with evidence
     REQUEST_EXTENSION = "request_extension"  # 延期申请
     SUBMIT_CLOSURE = "submit_closure"  # 办结申请
@@ -63,6 +64,8 @@ def can(user: User | None, action: Action, task: Task | None = None) -> bool:
         return user.role in OFFICE_ROLES
     if action in _LEAD_HEAD_ACTIONS:
         return _heads_lead_department(user, task)
+    if action == Action.ADD_MILESTONE:
+        return user.role in OFFICE_ROLES or _heads_lead_department(user, task)
     if action == Action.POST_PROGRESS:
         return _heads_lead_department(user, task) or _heads_co_department(user, task) or _is_assignee(user, task)
     if action == Action.VIEW_TASK:

@@ -14,7 +14,10 @@ from werkzeug.security import generate_password_hash
 from tracker.extensions import db
 from tracker.importer import parse_report
 from tracker.models import (
+    Assignment,
     Department,
+    ExtensionRequest,
+    ExtensionStatus,
     ItemKind,
     LinkStatus,
     ProgressUpdate,
@@ -73,11 +76,21 @@ class TaskPlan:
     percent: int = 0
     progress: tuple[str, ...] = field(default=())
     assignee: str | None = None
+    awaiting_acknowledgement: bool = False  # 交办 three days ago, not yet 签收
+    extension: ExtensionStatus | None = None  # an approved one moved the deadline; a pending one waits
 
 
 MEASURE_PLANS = (
     TaskPlan("政治部", ("法制支队",), 45, TaskState.IN_PROGRESS, 40, ("已组织全局民警集中学习两次，形成学习纪要。",)),
-    TaskPlan("政治部", ("法制支队",), -9, TaskState.IN_PROGRESS, 60, ("完成第一期执法培训班，参训民警 120 人。",)),
+    TaskPlan(
+        "政治部",
+        ("法制支队",),
+        -9,
+        TaskState.IN_PROGRESS,
+        60,
+        ("完成第一期执法培训班，参训民警 120 人。",),
+        extension=ExtensionStatus.PENDING,
+    ),
     TaskPlan(
         "法制支队",
         ("科技信息化支队",),
@@ -96,9 +109,10 @@ MEASURE_PLANS = (
         TaskState.IN_PROGRESS,
         30,
         ("政务服务事项网上可办率达到 92%。",),
+        extension=ExtensionStatus.APPROVED,
     ),
     TaskPlan("督察支队", ("政治部",), 6, TaskState.PENDING_REVIEW, 100, ("警务公开目录已更新并在门户网站发布。",)),
-    TaskPlan("经侦支队", ("法制支队",), -2, TaskState.NOT_STARTED, 0),
+    TaskPlan("经侦支队", ("法制支队",), 20, TaskState.NOT_STARTED, 0, awaiting_acknowledgement=True),
     TaskPlan(
         "科技信息化支队",
         ("法制支队",),
@@ -208,6 +222,8 @@ def _add_task(
     now: datetime,
 ) -> Task:
     start = today - timedelta(days=150)
+    deadline = today + timedelta(days=plan.deadline_in_days)
+    assigned_at = now - timedelta(days=3 if plan.awaiting_acknowledgement else 145)
     task = Task(
         report=report,
         report_item=item,
@@ -218,23 +234,49 @@ def _add_task(
         co_departments=[departments[name] for name in plan.co],
         assignee=users.get(plan.assignee) if plan.assignee else None,
         start_date=start,
-        deadline=today + timedelta(days=plan.deadline_in_days),
+        deadline=deadline,
+        original_deadline=deadline,
         state=plan.state,
         percent_done=plan.percent,
+        assignment=Assignment.ASSIGNED if plan.awaiting_acknowledgement else Assignment.ACKNOWLEDGED,
+        assigned_at=assigned_at,
+        acknowledged_at=None if plan.awaiting_acknowledgement else assigned_at + timedelta(days=1),
         created_at=datetime.combine(start, time(1, 0), UTC),
     )
     if plan.state == TaskState.DONE:
         task.completed_at = now - timedelta(days=abs(plan.deadline_in_days) + 5)
     author = next((u for u in users.values() if u.department is task.lead_department and u.role == Role.HEAD), None)
     author = author or users["fazhi@demo.gov.cn"]
+    if plan.extension is not None:
+        _add_extension(task, plan.extension, author, users["fazhi@demo.gov.cn"], now)
     for n, text in enumerate(plan.progress):
         task.progress_updates.append(
             ProgressUpdate(
                 author=author,
                 percent_done=plan.percent * (n + 1) // len(plan.progress),
                 text=text,
-                created_at=now - timedelta(days=40 * (len(plan.progress) - n)),
+                created_at=now - timedelta(days=12 * (len(plan.progress) - n)),
             )
         )
     db.session.add(task)
     return task
+
+
+def _add_extension(task: Task, status: ExtensionStatus, head: User, legal: User, now: datetime) -> None:
+    """A pending request for 30 more days, or one approved a month ago that moved the deadline."""
+    assert task.deadline is not None
+    request = ExtensionRequest(
+        requested_by=head,
+        reason="培训场地受疫情防控影响推迟，需顺延一个月。",
+        current_deadline=task.deadline,
+        requested_deadline=task.deadline + timedelta(days=30),
+        status=status,
+        created_at=now - timedelta(days=2 if status == ExtensionStatus.PENDING else 35),
+    )
+    if status == ExtensionStatus.APPROVED:
+        request.decided_by_id = legal.id
+        request.decided_at = now - timedelta(days=33)
+        task.original_deadline = task.deadline
+        task.deadline = request.requested_deadline
+        task.extension_count = 1
+    task.extension_requests.append(request)

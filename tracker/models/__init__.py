@@ -14,10 +14,15 @@ from tracker.models.reports import (
 )
 from tracker.models.tasks import (
     OPEN_STATES,
+    Assignment,
     EvidenceAttachment,
+    ExtensionRequest,
+    ExtensionStatus,
+    Priority,
     ProgressUpdate,
     Task,
     TaskState,
+    UpdateKind,
     task_co_departments,
 )
 

@@ -1,31 +1,22 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from tracker.clock import local_today
 from tracker.extensions import db
-from tracker.models import SourceReport, Task
-from tracker.services import deadlines
+from tracker.policy import Action, can
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
-def index() -> str:
+def index() -> str | Response:
+    """Visitors get the welcome page; the legal office and leaders every task; others their work."""
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
-    tasks = db.session.scalars(
-        sa.select(Task)
-        .where(Task.parent_id.is_(None))
-        .options(selectinload(Task.lead_department), selectinload(Task.co_departments))
-        .order_by(Task.deadline.is_(None), Task.deadline, Task.id)
-    ).all()
-    reports = db.session.scalars(sa.select(SourceReport).order_by(SourceReport.created_at.desc())).all()
-    return render_template("main/index.html", tasks=tasks, reports=reports, today=local_today(), deadlines=deadlines)
+    return redirect(url_for("tasks.index" if can(current_user, Action.VIEW_ALL) else "tasks.my_work"))
 
 
 @bp.route("/healthz")

@@ -1,3 +1,420 @@
-from flask import Blueprint
+"""The task pages: my work, every task, one task with its lifecycle actions, evidence files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from tracker.clock import local_today, utcnow
+from tracker.extensions import db
+from tracker.models import (
+    OPEN_STATES,
+    Department,
+    EvidenceAttachment,
+    ExtensionRequest,
+    ExtensionStatus,
+    Priority,
+    Role,
+    Task,
+    User,
+)
+from tracker.policy import Action, can, require, visible_tasks
+from tracker.services import deadlines, workflow
+from tracker.services.evidence import EvidenceError, Upload, path_of
+from tracker.services.timeline import task_timeline
+from tracker.services.workdays import WorkCalendar
+from tracker.views import task_forms as forms
 
 bp = Blueprint("tasks", __name__)
+
+TASK_LOADING = (
+    selectinload(Task.lead_department),
+    selectinload(Task.co_departments),
+    selectinload(Task.assignee),
+)
+
+
+def load_task(task_id: int, action: Action = Action.VIEW_TASK) -> Task:
+    """The task, if the current user may do ``action`` to it. Aborts 404 when there is no such
+    task and 403 when the user may not."""
+    task = db.session.get(Task, task_id)
+    if task is None:
+        abort(404)
+    require(current_user, Action.VIEW_TASK, task)
+    require(current_user, action, task)
+    return task
+
+
+def _listing(condition: Any) -> tuple[list[Task], dict[int, deadlines.Standing]]:
+    tasks = db.session.scalars(sa.select(Task).where(condition).options(*TASK_LOADING)).all()
+    standing_of = deadlines.standings(tasks, local_today())
+    return deadlines.by_urgency(tasks, standing_of), standing_of
+
+
+@bp.route("/my")
+@login_required
+def my_work() -> str:
+    """我的待办: open tasks of the head's departments, or those assigned to a member of staff."""
+    if current_user.role == Role.HEAD:
+        condition = sa.and_(visible_tasks(current_user), Task.state.in_(OPEN_STATES))
+    else:
+        condition = sa.and_(Task.assignee_id == current_user.id, Task.state.in_(OPEN_STATES))
+    tasks, standing_of = _listing(condition)
+    pending_extensions = []
+    if can(current_user, Action.VIEW_ALL) and current_user.role != Role.LEADER:
+        pending_extensions = db.session.scalars(
+            sa.select(ExtensionRequest)
+            .where(ExtensionRequest.status == ExtensionStatus.PENDING)
+            .options(selectinload(ExtensionRequest.task))
+            .order_by(ExtensionRequest.created_at)
+        ).all()
+    return render_template(
+        "tasks/my_work.html", tasks=tasks, standing_of=standing_of, pending_extensions=pending_extensions
+    )
+
+
+@bp.route("/tasks")
+@login_required
+def index() -> str:
+    require(current_user, Action.VIEW_ALL)
+    tasks, standing_of = _listing(sa.and_(visible_tasks(current_user), Task.parent_id.is_(None)))
+    return render_template("tasks/index.html", tasks=tasks, standing_of=standing_of)
+
+
+@bp.route("/tasks/<int:task_id>")
+@login_required
+def detail(task_id: int) -> str:
+    return _render_detail(load_task(task_id))
+
+
+def _render_detail(task: Task, status: int = 200, **forms_given: FlaskForm) -> Any:
+    """The task page, with any forms given kept as the user filled them (after a refusal)."""
+    today = local_today()
+    calendar = WorkCalendar.load()
+    milestones = list(task.milestones)
+    standing_of = deadlines.standings([task, *milestones], today, calendar)
+    page_forms = _blank_forms(task) | forms_given
+    return (
+        render_template(
+            "tasks/detail.html",
+            task=task,
+            milestones=milestones,
+            standing_of=standing_of,
+            timeline=task_timeline(task),
+            attachments=db.session.scalars(
+                sa.select(EvidenceAttachment).where(EvidenceAttachment.task_id == task.id)
+            ).all(),
+            pending_extension=next((r for r in task.extension_requests if r.status == ExtensionStatus.PENDING), None),
+            forms=page_forms,
+            priority_names=forms.PRIORITY_NAMES,
+        ),
+        status,
+    )
+
+
+def _blank_forms(task: Task) -> dict[str, FlaskForm]:
+    page_forms: dict[str, FlaskForm] = {
+        "edit": forms.EditTaskForm(formdata=None, obj=task, version=task.version),
+        "assign": forms.AssignForm(
+            formdata=None,
+            version=task.version,
+            lead_department=task.lead_department_id,
+            co_departments=[d.id for d in task.co_departments],
+            assignee=task.assignee_id,
+            start_date=task.start_date,
+            deadline=task.deadline,
+            priority=task.priority.value,
+        ),
+        "staff": forms.StaffForm(formdata=None, assignee=task.assignee_id),
+        "progress": forms.ProgressForm(formdata=None, percent=task.percent_done),
+        "extension": forms.ExtensionForm(formdata=None),
+        "decide": forms.DecideExtensionForm(formdata=None),
+        "closure": forms.ClosureForm(formdata=None),
+        "reason": forms.ReasonForm(formdata=None),
+        "urge": forms.UrgeForm(formdata=None),
+        "milestone": forms.MilestoneForm(formdata=None),
+        "confirm": forms.ConfirmForm(formdata=None),
+    }
+    _fill_choices(task, page_forms)
+    return page_forms
+
+
+def _fill_choices(task: Task, page_forms: dict[str, FlaskForm]) -> None:
+    departments = db.session.scalars(sa.select(Department).where(Department.is_active).order_by(Department.name)).all()
+    department_choices = [(d.id, d.name) for d in departments]
+    owners = {task.lead_department_id, *(d.id for d in task.co_departments)}
+    people = db.session.scalars(
+        sa.select(User).where(User.is_active, User.department_id.in_([o for o in owners if o])).order_by(User.name)
+    ).all()
+    people_choices = [(None, "（不指定）")] + [(u.id, f"{u.name}（{u.department.name}）") for u in people]
+    staff_choices = [(None, "（不指定）")] + [
+        (u.id, u.name) for u in people if u.department_id == current_user.department_id
+    ]
+    for name, form in page_forms.items():
+        if name == "assign":
+            form.lead_department.choices = [(None, "请选择")] + department_choices
+            form.co_departments.choices = department_choices
+            form.assignee.choices = people_choices
+        elif name == "staff":
+            form.assignee.choices = staff_choices
+        elif name == "milestone":
+            form.assignee.choices = people_choices
+
+
+def _uploads(field: Any) -> list[Upload]:
+    return [Upload(f.filename, f.mimetype, f.read()) for f in (field.data or []) if getattr(f, "filename", "")]
+
+
+def _act(
+    task_id: int,
+    action: Action,
+    form_name: str,
+    form_class: type[FlaskForm],
+    perform: Callable[[Task, Any], str],
+) -> Any:
+    """Load and check the task, validate the form, perform the step, commit, and redirect with
+    its message; on a refusal, show the page again with the form as filled and the reason."""
+    task = load_task(task_id, action)
+    form = form_class()
+    if form_name in ("assign", "staff", "milestone"):
+        _fill_choices(task, {form_name: form})
+    if not form.validate_on_submit():
+        flash("提交的内容有误，请按提示修改。", "error")
+        return _render_detail(task, 400, **{form_name: form})
+    try:
+        message = perform(task, form)
+    except workflow.ConflictError as conflict:
+        db.session.rollback()
+        task = load_task(task_id, action)
+        return _render_conflict(task, form_name, form, conflict)
+    except (workflow.WorkflowError, EvidenceError) as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return _render_detail(load_task(task_id, action), 409, **{form_name: form})
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("tasks.detail", task_id=task.id))
+
+
+def _render_conflict(task: Task, form_name: str, form: FlaskForm, conflict: workflow.ConflictError) -> Any:
+    """The stale form stays as the user filled it; the page shows what the task holds now."""
+    flash(str(conflict), "error")
+    form.version.data = str(task.version)  # saving again now is a deliberate overwrite
+    return _render_detail(task, 409, **{form_name: form}), 409
+
+
+@bp.post("/tasks/<int:task_id>/edit")
+@login_required
+def edit(task_id: int) -> Any:
+    def perform(task: Task, form: forms.EditTaskForm) -> str:
+        workflow.edit_task(
+            task,
+            current_user,
+            title=form.title.data,
+            description=form.description.data,
+            expected_version=form.expected_version,
+            now=utcnow(),
+        )
+        return "任务内容已保存。"
+
+    return _act(task_id, Action.EDIT_TASK, "edit", forms.EditTaskForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/assign")
+@login_required
+def assign(task_id: int) -> Any:
+    def perform(task: Task, form: forms.AssignForm) -> str:
+        lead = db.session.get(Department, form.lead_department.data or 0)
+        if lead is None:
+            raise workflow.WorkflowError("请选择牵头单位。")
+        co = db.session.scalars(sa.select(Department).where(Department.id.in_(form.co_departments.data))).all()
+        assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
+        workflow.assign(
+            task,
+            current_user,
+            lead_department=lead,
+            co_departments=list(co),
+            assignee=assignee,
+            start_date=form.start_date.data,
+            deadline=form.deadline.data,
+            priority=Priority(form.priority.data),
+            expected_version=form.expected_version,
+            now=utcnow(),
+        )
+        return f"已交办{lead.name}。"
+
+    return _act(task_id, Action.EDIT_TASK, "assign", forms.AssignForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/acknowledge")
+@login_required
+def acknowledge(task_id: int) -> Any:
+    def perform(task: Task, _form: FlaskForm) -> str:
+        workflow.acknowledge(task, current_user, utcnow())
+        return "已签收。"
+
+    return _act(task_id, Action.ACKNOWLEDGE, "confirm", forms.ConfirmForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/return")
+@login_required
+def return_assignment(task_id: int) -> Any:
+    def perform(task: Task, form: forms.ReasonForm) -> str:
+        workflow.return_assignment(task, current_user, form.reason.data, utcnow())
+        return "已退回法制部门。"
+
+    return _act(task_id, Action.ACKNOWLEDGE, "reason", forms.ReasonForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/staff")
+@login_required
+def assign_staff(task_id: int) -> Any:
+    def perform(task: Task, form: forms.StaffForm) -> str:
+        staff = db.session.get(User, form.assignee.data) if form.assignee.data else None
+        workflow.assign_staff(task, current_user, staff, utcnow())
+        return f"已指派给{staff.name}。" if staff else "已取消指派。"
+
+    return _act(task_id, Action.ASSIGN_STAFF, "staff", forms.StaffForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/progress")
+@login_required
+def progress(task_id: int) -> Any:
+    def perform(task: Task, form: forms.ProgressForm) -> str:
+        workflow.record_progress(
+            task, current_user, percent=form.percent.data, text=form.text.data, files=_uploads(form.files), now=utcnow()
+        )
+        return "进展已填报。"
+
+    return _act(task_id, Action.POST_PROGRESS, "progress", forms.ProgressForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/extension")
+@login_required
+def request_extension(task_id: int) -> Any:
+    def perform(task: Task, form: forms.ExtensionForm) -> str:
+        workflow.request_extension(
+            task, current_user, new_deadline=form.new_deadline.data, reason=form.reason.data, now=utcnow()
+        )
+        return "延期申请已提交，等待法制部门审批。"
+
+    return _act(task_id, Action.REQUEST_EXTENSION, "extension", forms.ExtensionForm, perform)
+
+
+@bp.post("/extensions/<int:request_id>/decide")
+@login_required
+def decide_extension(request_id: int) -> Any:
+    extension = db.session.get(ExtensionRequest, request_id)
+    if extension is None:
+        abort(404)
+
+    def perform(_task: Task, form: forms.DecideExtensionForm) -> str:
+        approve = form.decision.data == "approve"
+        workflow.decide_extension(extension, current_user, approve=approve, note=form.note.data, now=utcnow())
+        return "已同意延期。" if approve else "已不同意延期。"
+
+    return _act(extension.task_id, Action.DECIDE, "decide", forms.DecideExtensionForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/closure")
+@login_required
+def submit_closure(task_id: int) -> Any:
+    def perform(task: Task, form: forms.ClosureForm) -> str:
+        workflow.submit_closure(task, current_user, summary=form.summary.data, files=_uploads(form.files), now=utcnow())
+        return "办结申请已提交，等待法制部门审核。"
+
+    return _act(task_id, Action.SUBMIT_CLOSURE, "closure", forms.ClosureForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/verify")
+@login_required
+def verify(task_id: int) -> Any:
+    def perform(task: Task, _form: FlaskForm) -> str:
+        workflow.verify_closure(task, current_user, utcnow())
+        return "已审核通过，任务销号。"
+
+    return _act(task_id, Action.DECIDE, "confirm", forms.ConfirmForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/send-back")
+@login_required
+def send_back(task_id: int) -> Any:
+    def perform(task: Task, form: forms.ReasonForm) -> str:
+        workflow.send_back(task, current_user, form.reason.data, utcnow())
+        return "已退办，任务回到进行中。"
+
+    return _act(task_id, Action.DECIDE, "reason", forms.ReasonForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/hold")
+@login_required
+def hold(task_id: int) -> Any:
+    def perform(task: Task, form: forms.ReasonForm) -> str:
+        workflow.put_on_hold(task, current_user, form.reason.data, utcnow())
+        return "任务已暂缓。"
+
+    return _act(task_id, Action.SUSPEND, "reason", forms.ReasonForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/resume")
+@login_required
+def resume(task_id: int) -> Any:
+    def perform(task: Task, _form: FlaskForm) -> str:
+        workflow.resume(task, current_user, utcnow())
+        return "任务已恢复办理。"
+
+    return _act(task_id, Action.SUSPEND, "confirm", forms.ConfirmForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/cancel")
+@login_required
+def cancel(task_id: int) -> Any:
+    def perform(task: Task, form: forms.ReasonForm) -> str:
+        workflow.cancel(task, current_user, form.reason.data, utcnow())
+        return "任务已撤销。"
+
+    return _act(task_id, Action.SUSPEND, "reason", forms.ReasonForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/urge")
+@login_required
+def urge(task_id: int) -> Any:
+    def perform(task: Task, form: forms.UrgeForm) -> str:
+        queued = workflow.urge(task, current_user, form.message.data, local_today(), utcnow())
+        return f"已催办，{queued} 封提醒邮件已排队发送。" if queued else "今天已催办过此任务，未重复发送。"
+
+    return _act(task_id, Action.URGE, "urge", forms.UrgeForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/milestones")
+@login_required
+def add_milestone(task_id: int) -> Any:
+    def perform(task: Task, form: forms.MilestoneForm) -> str:
+        assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
+        workflow.add_milestone(
+            task, current_user, title=form.title.data, deadline=form.deadline.data, assignee=assignee, now=utcnow()
+        )
+        return "阶段任务已添加。"
+
+    return _act(task_id, Action.ADD_MILESTONE, "milestone", forms.MilestoneForm, perform)
+
+
+@bp.route("/evidence/<int:attachment_id>")
+@login_required
+def evidence(attachment_id: int) -> Response:
+    """An evidence file, to users who may see its task (403 otherwise, 404 when missing)."""
+    attachment = db.session.get(EvidenceAttachment, attachment_id)
+    if attachment is None:
+        abort(404)
+    load_task(attachment.task_id)
+    path = path_of(attachment)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.filename)

@@ -1,0 +1,46 @@
+"""One timeline of a task: its progress updates and its audit events, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from tracker.extensions import db
+from tracker.models import AuditEvent, ProgressUpdate, Task, User
+
+# Events whose content the progress update itself shows.
+SHOWN_AS_UPDATES = frozenset({"progress_recorded", "closure_submitted"})
+
+
+@dataclass
+class Entry:
+    at: datetime
+    actor: User | None
+    action: str  # an audit action, or "progress" / "closure" for an update
+    update: ProgressUpdate | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def task_timeline(task: Task) -> list[Entry]:
+    """Two queries (updates with their files, events with their actors), whatever the history."""
+    updates = db.session.scalars(
+        sa.select(ProgressUpdate)
+        .where(ProgressUpdate.task_id == task.id)
+        .options(selectinload(ProgressUpdate.attachments), selectinload(ProgressUpdate.author))
+    ).all()
+    events = db.session.execute(
+        sa.select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.object_type == "task", AuditEvent.object_id == task.id)
+    ).all()
+    entries = [Entry(u.created_at, u.author, u.kind.value, update=u) for u in updates]
+    entries += [
+        Entry(event.created_at, actor, event.action, details={"before": event.before or {}, "after": event.after or {}})
+        for event, actor in events
+        if event.action not in SHOWN_AS_UPDATES
+    ]
+    return sorted(entries, key=lambda e: e.at, reverse=True)
