@@ -17,7 +17,8 @@ PRIORITY_NAMES = {Priority.NORMAL: "一般", Priority.HIGH: "重要", Priority.U
 
 
 class ChineseDateField(DateField):
-    """A date in YYYY-MM-DD with a Chinese message when it is not one."""
+    """A date in YYYY-MM-DD with a Chinese message when it is not one. Pair it with InputRequired,
+    not DataRequired, which would replace the message with "please fill in"."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not valuelist[0].strip():
@@ -52,9 +53,9 @@ class AssignForm(VersionedForm):
     co_departments = SelectMultipleField("配合单位", coerce=int)
     assignee = SelectField("责任人", coerce=optional_int, validators=[Optional()])
     start_date = ChineseDateField("开始日期", validators=[Optional()])
-    deadline = ChineseDateField("完成时限", validators=[DataRequired("请填写完成时限。")])
+    deadline = ChineseDateField("完成时限", validators=[InputRequired("请填写完成时限。")])
     priority = SelectField(
-        "优先级", choices=[(p.value, name) for p, name in PRIORITY_NAMES.items()], default=Priority.NORMAL.value
+        "优先级", choices={p.value: name for p, name in PRIORITY_NAMES.items()}, default=Priority.NORMAL.value
     )
 
 
@@ -76,14 +77,14 @@ class ProgressForm(FlaskForm):
 
 
 class ExtensionForm(FlaskForm):
-    new_deadline = ChineseDateField("申请延期至", validators=[DataRequired("请填写申请的完成时限。")])
+    new_deadline = ChineseDateField("申请延期至", validators=[InputRequired("请填写申请的完成时限。")])
     reason = TextAreaField("延期理由", validators=[DataRequired("请填写延期理由。"), Length(max=2000)])
 
 
 class DecideExtensionForm(FlaskForm):
     decision = RadioField(
         "审批意见",
-        choices=[("approve", "同意延期"), ("refuse", "不同意")],
+        choices={"approve": "同意延期", "refuse": "不同意"},
         validators=[InputRequired("请选择审批意见。")],
     )
     note = TextAreaField("说明", validators=[Length(max=2000)])
@@ -100,7 +101,7 @@ class UrgeForm(FlaskForm):
 
 class MilestoneForm(FlaskForm):
     title = StringField("阶段任务", validators=[DataRequired("请填写阶段任务名称。"), Length(max=500)])
-    deadline = ChineseDateField("完成时限", validators=[DataRequired("请填写完成时限。")])
+    deadline = ChineseDateField("完成时限", validators=[InputRequired("请填写完成时限。")])
     assignee = SelectField("责任人", coerce=optional_int, validators=[Optional()])
 
 

@@ -148,18 +148,16 @@ def _blank_forms(task: Task) -> dict[str, FlaskForm]:
 
 def _fill_choices(task: Task, page_forms: dict[str, FlaskForm]) -> None:
     departments = db.session.scalars(sa.select(Department).where(Department.is_active).order_by(Department.name)).all()
-    department_choices = [(d.id, d.name) for d in departments]
+    department_choices = {d.id: d.name for d in departments}
     owners = {task.lead_department_id, *(d.id for d in task.co_departments)}
     people = db.session.scalars(
         sa.select(User).where(User.is_active, User.department_id.in_([o for o in owners if o])).order_by(User.name)
     ).all()
-    people_choices = [(None, "（不指定）")] + [(u.id, f"{u.name}（{u.department.name}）") for u in people]
-    staff_choices = [(None, "（不指定）")] + [
-        (u.id, u.name) for u in people if u.department_id == current_user.department_id
-    ]
+    people_choices = {"": "（不指定）"} | {u.id: f"{u.name}（{u.department.name}）" for u in people}
+    staff_choices = {"": "（不指定）"} | {u.id: u.name for u in people if u.department_id == current_user.department_id}
     for name, form in page_forms.items():
         if name == "assign":
-            form.lead_department.choices = [(None, "请选择")] + department_choices
+            form.lead_department.choices = {"": "请选择"} | department_choices
             form.co_departments.choices = department_choices
             form.assignee.choices = people_choices
         elif name == "staff":
@@ -207,7 +205,7 @@ def _render_conflict(task: Task, form_name: str, form: FlaskForm, conflict: work
     """The stale form stays as the user filled it; the page shows what the task holds now."""
     flash(str(conflict), "error")
     form.version.data = str(task.version)  # saving again now is a deliberate overwrite
-    return _render_detail(task, 409, **{form_name: form}), 409
+    return _render_detail(task, 409, **{form_name: form})
 
 
 @bp.post("/tasks/<int:task_id>/edit")
