@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -43,13 +44,19 @@ def queue_mail(
 
 
 def department_heads(department_id: int | None) -> list[User]:
-    if department_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.department_id == department_id, User.role == Role.HEAD, User.is_active)
-        )
-    )
+    return heads_by_department([department_id]).get(department_id, []) if department_id is not None else []
+
+
+def heads_by_department(department_ids: Iterable[int | None]) -> dict[int, list[User]]:
+    """The active heads of each department, in one query."""
+    wanted = {d for d in department_ids if d is not None}
+    heads: dict[int, list[User]] = {}
+    if not wanted:
+        return heads
+    query = sa.select(User).where(User.department_id.in_(wanted), User.role == Role.HEAD, User.is_active)
+    for head in db.session.scalars(query.order_by(User.id)):
+        heads.setdefault(head.department_id, []).append(head)  # type: ignore[arg-type]
+    return heads
 
 
 def legal_officers() -> list[User]:
