@@ -46,6 +46,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORT", 5000, "Port `python run.py` listens on.", int),
     Setting("MAX_UPLOAD_MB", 20, "Largest accepted upload (report or evidence file), in MiB.", int),
     Setting("EVIDENCE_DIR", None, "Folder for evidence files, outside the web root; default `instance/evidence`."),
+    Setting(
+        "PROXY_COUNT",
+        0,
+        "How many reverse proxies stand in front of the app; their X-Forwarded-For and -Proto headers "
+        "are trusted (needed for sign-in throttling by address behind a proxy).",
+        int,
+    ),
     Setting("DEMO_DATA", True, "Load the demo data into an empty database on `python run.py`.", _as_bool),
 )
 
@@ -75,6 +82,7 @@ class Config:
     PORT = 5000
     MAX_UPLOAD_MB = 20
     EVIDENCE_DIR: str | None = None
+    PROXY_COUNT = 0
     DEMO_DATA = True
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False

@@ -27,7 +27,8 @@ def make_department(**overrides: Any) -> Department:
 
 @cache
 def _password_hash(password: str) -> str:
-    return generate_password_hash(password)  # slow by design: hash each test password once
+    # A cheap hash: tests sign in hundreds of times, and the strength of a test password is moot.
+    return generate_password_hash(password, method="pbkdf2:sha256:1000")
 
 
 def make_user(role: Role = Role.STAFF, password: str = PASSWORD, **overrides: Any) -> User:

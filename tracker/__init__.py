@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import PROJECT_ROOT, Config, config_for_env, settings_from_env
 
@@ -28,6 +29,9 @@ def create_app(config_class: type[Config] | None = None, overrides: dict[str, An
     configure_database_url(app)
     configure_secret_key(app)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    if app.config["PROXY_COUNT"]:
+        proxies = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
     register_extensions(app)
     register_blueprints(app)
@@ -77,7 +81,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "请先登录。"
     login_manager.session_protection = "strong"
 
+    from tracker import i18n
     from tracker.database import enable_sqlite_pragmas
+
+    i18n.init_app(app)
 
     with app.app_context():
         enable_sqlite_pragmas(db.engine)

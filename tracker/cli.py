@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from tracker import cli_people
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
 from tracker.importer import ParsedReport, ReportImportError, parse_report
@@ -71,6 +72,22 @@ def load_demo_command() -> None:
     click.echo(summary.describe())
 
 
+@click.command("chase-acknowledgements")
+@with_appcontext
+def chase_command() -> None:
+    """Queue 催签 mails for assignments not acknowledged within two working days (once a day).
+
+    Example: flask --app tracker chase-acknowledgements
+    """
+    from tracker.services.chasing import chase_unacknowledged
+
+    queued = chase_unacknowledged(local_today(), utcnow())
+    db.session.commit()
+    click.echo(f"已排队 {queued} 封催签邮件。")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(import_report_command)
     app.cli.add_command(load_demo_command)
+    app.cli.add_command(chase_command)
+    cli_people.register(app)

@@ -14,7 +14,11 @@ class AuditEvent(db.Model):
     """Append-only record of who changed what, with the values before and after."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_audit_events_object", "object_type", "object_id", "created_at"),
+        # Sign-in throttling counts recent failures per address.
+        sa.Index("ix_audit_events_action_remote_addr", "action", "remote_addr", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)  # None: the system

@@ -39,8 +39,14 @@ def queue_mail(
     }
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
-    return db.session.execute(statement).rowcount == 1
+    statement = (
+        insert(Notification)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(Notification.id)
+    )
+    # RETURNING, not rowcount: the ORM's insert reports no row count on PostgreSQL.
+    return db.session.execute(statement).scalar() is not None
 
 
 def department_heads(department_id: int | None) -> list[User]:

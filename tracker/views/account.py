@@ -1,3 +1,66 @@
-from flask import Blueprint
+"""The signed-in user's own settings: password and interface language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, login_user
+from werkzeug.wrappers import Response
+
+from tracker.clock import utcnow
+from tracker.extensions import db
+from tracker.services import people
+from tracker.services.people import LOCALES, PeopleError
+from tracker.views.people_forms import ChangePasswordForm, LocaleForm
 
 bp = Blueprint("account", __name__)
+
+
+@bp.route("/")
+@login_required
+def settings() -> str:
+    return _render(ChangePasswordForm(), LocaleForm(formdata=None, locale=current_user.locale))
+
+
+@bp.route("/password", methods=["POST"])
+@login_required
+def change_password() -> str | Response:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            people.change_own_password(
+                current_user,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+                now=utcnow(),
+            )
+        except PeopleError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            # The new password ended every session; keep this one (the user just proved who they are).
+            login_user(current_user._get_current_object())
+            flash("密码已修改，其他设备上的登录已失效。", "success")
+            return redirect(url_for("account.settings"))
+    return _render(form, LocaleForm(formdata=None, locale=current_user.locale))
+
+
+@bp.route("/language", methods=["POST"])
+@login_required
+def change_language() -> str | Response:
+    form = LocaleForm()
+    if form.validate_on_submit():
+        try:
+            people.set_locale(current_user, form.locale.data, now=utcnow())
+        except PeopleError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"界面语言已设为{LOCALES[form.locale.data]}。", "success")
+            return redirect(url_for("account.settings"))
+    return _render(ChangePasswordForm(formdata=None), form)
+
+
+def _render(password_form: ChangePasswordForm, locale_form: LocaleForm) -> str:
+    return render_template("account/settings.html", password_form=password_form, locale_form=locale_form)

@@ -1,3 +1,202 @@
-from flask import Blueprint
+"""The administrator's pages: users and departments.
+
+Every route here is for :attr:`Action.MANAGE_PEOPLE` only; the guard below runs before each of
+them, so a new route cannot forget it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from tracker.clock import utcnow
+from tracker.extensions import db, login_manager
+from tracker.models import Department, Role, User
+from tracker.policy import Action, require
+from tracker.services import people
+from tracker.services.people import PeopleError
+from tracker.views.people_forms import NO_DEPARTMENT, DepartmentForm, EditUserForm, NewUserForm, UserForm
 
 bp = Blueprint("admin", __name__)
+
+USERS_PER_PAGE = 50
+
+
+@bp.before_request
+def administrators_only() -> Response | None:
+    """Send visitors to sign in (as ``login_required`` does); abort 403 for anyone but the administrator."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    require(current_user, Action.MANAGE_PEOPLE)
+    return None
+
+
+@bp.route("/")
+def index() -> str:
+    users = db.paginate(
+        sa.select(User).options(selectinload(User.department)).order_by(User.is_active.desc(), User.name, User.id),
+        per_page=USERS_PER_PAGE,
+        error_out=False,
+    )
+    active_members = (
+        sa.select(sa.func.count())
+        .where(User.department_id == Department.id, User.is_active.is_(True))
+        .correlate(Department)
+        .scalar_subquery()
+    )
+    departments = db.session.execute(
+        sa.select(Department, active_members).order_by(Department.is_active.desc(), Department.name)
+    ).all()
+    return render_template("admin/index.html", users=users, departments=departments)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user() -> str | Response:
+    form = NewUserForm()
+    form.department_id.choices = _department_choices()
+    if form.validate_on_submit():
+        try:
+            user = people.create_user(
+                email=form.email.data,
+                name=form.name.data,
+                role=Role(form.role.data),
+                department=_chosen_department(form),
+                password=form.password.data,
+                actor=current_user,
+                now=utcnow(),
+            )
+        except PeopleError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"已添加用户“{user.name}”（{user.email}）。", "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/new_user.html", form=form)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id: int) -> str | Response:
+    user = _get_user_or_404(user_id)
+    form = EditUserForm(obj=user)
+    form.department_id.choices = _department_choices(current=user.department)
+    if request.method == "GET":
+        form.department_id.data = user.department_id or NO_DEPARTMENT
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            changed = people.update_user(
+                user,
+                email=form.email.data,
+                name=form.name.data,
+                role=Role(form.role.data),
+                department=_chosen_department(form),
+                actor=current_user,
+                now=now,
+            )
+            if form.new_password.data:
+                people.reset_password(user, form.new_password.data, actor=current_user, now=now)
+                changed = True
+        except PeopleError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"已保存用户“{user.name}”。" if changed else "没有需要保存的修改。", "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/edit_user.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+def deactivate_user(user_id: int) -> Response:
+    user = _get_user_or_404(user_id)
+    return _apply(people.deactivate_user, user, f"已停用用户“{user.name}”，该用户将无法登录。")
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+def reactivate_user(user_id: int) -> Response:
+    user = _get_user_or_404(user_id)
+    return _apply(people.reactivate_user, user, f"已启用用户“{user.name}”。")
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+def new_department() -> str | Response:
+    form = DepartmentForm()
+    if form.validate_on_submit():
+        try:
+            department = people.create_department(name=form.name.data, actor=current_user, now=utcnow())
+        except PeopleError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"已添加部门“{department.name}”。", "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/new_department.html", form=form)
+
+
+@bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
+def edit_department(department_id: int) -> str | Response:
+    department = db.get_or_404(Department, department_id)
+    form = DepartmentForm(obj=department)
+    if form.validate_on_submit():
+        try:
+            changed = people.rename_department(department, name=form.name.data, actor=current_user, now=utcnow())
+        except PeopleError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"已保存部门“{department.name}”。" if changed else "没有需要保存的修改。", "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/edit_department.html", form=form, department=department)
+
+
+@bp.route("/departments/<int:department_id>/deactivate", methods=["POST"])
+def deactivate_department(department_id: int) -> Response:
+    department = db.get_or_404(Department, department_id)
+    return _apply(people.deactivate_department, department, f"已停用部门“{department.name}”。")
+
+
+@bp.route("/departments/<int:department_id>/reactivate", methods=["POST"])
+def reactivate_department(department_id: int) -> Response:
+    department = db.get_or_404(Department, department_id)
+    return _apply(people.reactivate_department, department, f"已启用部门“{department.name}”。")
+
+
+def _get_user_or_404(user_id: int) -> User:
+    """The user with this id, or abort 404 (the guard has already made sure this is the administrator)."""
+    return db.get_or_404(User, user_id)
+
+
+def _apply(change: Callable[..., None], obj: User | Department, success: str) -> Response:
+    """Run a deactivate/reactivate service, commit, and go back to the list with its message."""
+    try:
+        change(obj, actor=current_user, now=utcnow())
+    except PeopleError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("admin.index"))
+
+
+def _department_choices(current: Department | None = None) -> list[SelectChoice]:
+    """Active departments, and the user's own even if it has been deactivated since."""
+    offered = Department.is_active.is_(True)
+    if current is not None:
+        offered = sa.or_(offered, Department.id == current.id)
+    departments = db.session.scalars(sa.select(Department).where(offered).order_by(Department.name)).all()
+    return [(NO_DEPARTMENT, "（无）")] + [(d.id, d.name if d.is_active else f"{d.name}（已停用）") for d in departments]
+
+
+def _chosen_department(form: UserForm) -> Department | None:
+    chosen = form.department_id.data
+    return db.session.get(Department, chosen) if chosen and chosen != NO_DEPARTMENT else None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -9,7 +10,7 @@ from werkzeug.wrappers import Response
 from tracker.clock import utcnow
 from tracker.extensions import db, login_manager
 from tracker.models import User
-from tracker.services.accounts import authenticate
+from tracker.services.accounts import SignInThrottled, authenticate
 from tracker.views.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -17,8 +18,14 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    """The user named by the session, if still active and the session token still matches."""
+    id_part, _, token = user_id.partition(":")
+    if not id_part.isdigit():
+        return None
+    user = db.session.get(User, int(id_part))
+    if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str:
@@ -34,7 +41,12 @@ def login() -> str | Response:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data, now=utcnow(), remote_addr=request.remote_addr)
+        try:
+            user = authenticate(form.email.data, form.password.data, now=utcnow(), remote_addr=request.remote_addr)
+        except SignInThrottled as refusal:
+            db.session.commit()  # keep the audit event of the refusal
+            flash(refusal.message, "error")
+            return render_template("auth/login.html", form=form), 429
         db.session.commit()
         if user is not None:
             next_url = _safe_next(request.args.get("next"))

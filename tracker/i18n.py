@@ -1,0 +1,36 @@
+"""The interface language: Chinese first, English for users who choose it.
+
+Message ids are the Chinese texts themselves, so Chinese needs no catalogue; English lives in
+``tracker/translations/en/LC_MESSAGES/messages.po``, compiled to ``.mo`` by the install step
+(``pybabel compile -d tracker/translations``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request
+from flask_login import current_user
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+DEFAULT_LOCALE = "zh"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def select_locale() -> str:
+    """The user's choice when signed in; else a ``lang`` cookie; else the browser's; else Chinese."""
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    cookie = request.cookies.get("lang")
+    if cookie in LANGUAGES:
+        return cookie
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LOCALE) or DEFAULT_LOCALE
+
+
+def init_app(app: Flask) -> None:
+    from tracker.extensions import babel
+
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    babel.init_app(app, locale_selector=select_locale)

@@ -1,0 +1,294 @@
+"""Users and departments: the administrator's changes, and each user's own password and language.
+
+Every function validates everything before it changes anything, raises :class:`PeopleError` with a
+message for the user when a rule is broken, records an audit event (never a password or its hash)
+and flushes. The caller commits.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.models import OPEN_STATES, Department, Role, Task, User, task_co_departments
+from tracker.services.audit import record_event
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200
+MAX_NAME_LENGTH = 100
+MAX_EMAIL_LENGTH = 254
+LOCALES = {"zh": "中文", "en": "English"}
+# Roles that work inside one department, so they must belong to one.
+DEPARTMENT_ROLES = frozenset({Role.HEAD, Role.STAFF})
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class PeopleError(Exception):
+    """A rule about users or departments was broken; ``message`` says which, in Chinese."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    department: Department | None,
+    password: str,
+    actor: User | None,
+    now: datetime,
+) -> User:
+    """A new active user. ``actor`` None means the system (the command line)."""
+    email = _valid_email(email, user=None)
+    name = _valid_name(name, "姓名")
+    _check_department(role, department)
+    _check_password(password)
+    user = User(email=email, name=name, role=role, department=department, is_active=True, created_at=now)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record_event("user_created", now=now, actor=actor, object_type="user", object_id=user.id, after=_snapshot(user))
+    return user
+
+
+def update_user(
+    user: User,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    department: Department | None,
+    actor: User | None,
+    now: datetime,
+) -> bool:
+    """Change a user's email, name, role and department. False when nothing changed (then nothing is audited)."""
+    email = _valid_email(email, user=user)
+    name = _valid_name(name, "姓名")
+    _check_department(role, department, current=user.department)
+    if user.role == Role.ADMIN and role != Role.ADMIN and user.is_active:
+        _keep_an_admin(user)
+    before = _snapshot(user)
+    user.email, user.name, user.role, user.department = email, name, role, department
+    return _audit_changes("user_updated", user, before, actor=actor, now=now)
+
+
+def reset_password(user: User, password: str, *, actor: User | None, now: datetime) -> None:
+    """The administrator sets a new password for ``user`` (who forgot theirs)."""
+    _check_password(password)
+    user.set_password(password)
+    record_event("password_reset", now=now, actor=actor, object_type="user", object_id=user.id)
+    db.session.flush()
+
+
+def deactivate_user(user: User, *, actor: User | None, now: datetime) -> None:
+    """The user can no longer sign in; their name stays on tasks and in the audit trail."""
+    if not user.is_active:
+        raise PeopleError(f"用户“{user.name}”已是停用状态。")
+    if actor is not None and actor.id == user.id:
+        raise PeopleError("不能停用自己的账号。")
+    if user.role == Role.ADMIN:
+        _keep_an_admin(user)
+    _set_active(user, False, actor=actor, now=now)
+
+
+def reactivate_user(user: User, *, actor: User | None, now: datetime) -> None:
+    if user.is_active:
+        raise PeopleError(f"用户“{user.name}”已是启用状态。")
+    if user.department is not None and not user.department.is_active:
+        raise PeopleError(f"用户所在部门“{user.department.name}”已停用，请先为其选择其他部门或启用该部门。")
+    _set_active(user, True, actor=actor, now=now)
+
+
+def change_own_password(user: User, *, current_password: str, new_password: str, now: datetime) -> None:
+    """The signed-in user changes their password; the current one must be given and right."""
+    if not user.check_password(current_password):
+        raise PeopleError("当前密码不正确。")
+    _check_password(new_password)
+    if new_password == current_password:
+        raise PeopleError("新密码不能与当前密码相同。")
+    user.set_password(new_password)
+    record_event("password_changed", now=now, actor=user, object_type="user", object_id=user.id)
+    db.session.flush()
+
+
+def set_locale(user: User, locale: str, *, now: datetime) -> bool:
+    """Store the user's interface language. False when it was already that one."""
+    if locale not in LOCALES:
+        raise PeopleError("不支持该界面语言。")
+    before = _snapshot(user)
+    user.locale = locale
+    return _audit_changes("user_updated", user, before, actor=user, now=now)
+
+
+def _valid_email(email: str, *, user: User | None) -> str:
+    """The email as stored (trimmed, lower case), unique among users other than ``user``."""
+    email = email.strip().lower()
+    if not email:
+        raise PeopleError("请输入邮箱。")
+    if len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.match(email):
+        raise PeopleError("邮箱格式不正确。")
+    same = sa.select(User.id).where(sa.func.lower(User.email) == email)
+    if user is not None:
+        same = same.where(User.id != user.id)
+    if db.session.scalar(same.limit(1)) is not None:
+        raise PeopleError(f"邮箱 {email} 已被其他用户使用。")
+    return email
+
+
+def _valid_name(name: str, label: str) -> str:
+    name = name.strip()
+    if not name:
+        raise PeopleError(f"请输入{label}。")
+    if len(name) > MAX_NAME_LENGTH:
+        raise PeopleError(f"{label}不能超过 {MAX_NAME_LENGTH} 个字。")
+    return name
+
+
+def _check_department(role: Role, department: Department | None, current: Department | None = None) -> None:
+    if role in DEPARTMENT_ROLES and department is None:
+        raise PeopleError("部门负责人和工作人员必须选择所在部门。")
+    # An inactive department takes no new members; one already there may stay while being edited.
+    if department is not None and not department.is_active and department is not current:
+        raise PeopleError(f"部门“{department.name}”已停用，不能再加入人员。")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PeopleError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符。")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise PeopleError(f"密码不能超过 {MAX_PASSWORD_LENGTH} 个字符。")
+
+
+def _keep_an_admin(user: User) -> None:
+    """Refuse to remove the last active administrator: nobody could manage people any more."""
+    others = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.is_active.is_(True), User.id != user.id)
+    )
+    if not others:
+        raise PeopleError("这是最后一个启用的系统管理员账号，不能停用或更改其角色。")
+
+
+def _set_active(obj: User | Department, active: bool, *, actor: User | None, now: datetime) -> None:
+    before = _snapshot(obj)
+    obj.is_active = active
+    kind = "user" if isinstance(obj, User) else "department"
+    _audit_changes(f"{kind}_{'reactivated' if active else 'deactivated'}", obj, before, actor=actor, now=now)
+
+
+def _snapshot(obj: User | Department) -> dict[str, Any]:
+    """What the audit trail keeps of a user or department: never the password hash."""
+    if isinstance(obj, Department):
+        return {"name": obj.name, "is_active": obj.is_active}
+    return {
+        "email": obj.email,
+        "name": obj.name,
+        "role": obj.role.value,
+        "department_id": obj.department.id if obj.department is not None else None,
+        "department": obj.department.name if obj.department is not None else None,
+        "is_active": obj.is_active,
+        "locale": obj.locale,
+    }
+
+
+def _audit_changes(
+    action: str, obj: User | Department, before: dict[str, Any], *, actor: User | None, now: datetime
+) -> bool:
+    """Record the fields that changed, before and after; False (and no event) when none did."""
+    after = _snapshot(obj)
+    changed = [key for key in after if after[key] != before.get(key)]
+    if not changed:
+        return False
+    record_event(
+        action,
+        now=now,
+        actor=actor,
+        object_type="user" if isinstance(obj, User) else "department",
+        object_id=obj.id,
+        before={key: before.get(key) for key in changed},
+        after={key: after[key] for key in changed},
+    )
+    db.session.flush()
+    return True
+
+
+# --- departments ---------------------------------------------------------------------------------
+
+
+def create_department(*, name: str, actor: User | None, now: datetime) -> Department:
+    name = _valid_department_name(name, department=None)
+    department = Department(name=name, is_active=True, created_at=now)
+    db.session.add(department)
+    db.session.flush()
+    record_event(
+        "department_created",
+        now=now,
+        actor=actor,
+        object_type="department",
+        object_id=department.id,
+        after=_snapshot(department),
+    )
+    return department
+
+
+def rename_department(department: Department, *, name: str, actor: User | None, now: datetime) -> bool:
+    """False when the name is unchanged (then nothing is audited)."""
+    name = _valid_department_name(name, department=department)
+    before = _snapshot(department)
+    department.name = name
+    return _audit_changes("department_updated", department, before, actor=actor, now=now)
+
+
+def deactivate_department(department: Department, *, actor: User | None, now: datetime) -> None:
+    """Refused while the department has active members or open tasks (as lead or co-department):
+    they would be left with nobody responsible."""
+    if not department.is_active:
+        raise PeopleError(f"部门“{department.name}”已是停用状态。")
+    members = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .where(User.department_id == department.id, User.is_active.is_(True))
+    )
+    co_department = sa.exists().where(
+        task_co_departments.c.task_id == Task.id, task_co_departments.c.department_id == department.id
+    )
+    open_tasks = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Task)
+        .where(Task.state.in_(sorted(OPEN_STATES)), sa.or_(Task.lead_department_id == department.id, co_department))
+    )
+    reasons = []
+    if members:
+        reasons.append(f"还有 {members} 名启用的人员（请先将其停用或调往其他部门）")
+    if open_tasks:
+        reasons.append(f"还有 {open_tasks} 项未办结的任务（请先办结、撤销或改由其他部门负责）")
+    if reasons:
+        raise PeopleError(f"部门“{department.name}”不能停用：{'；'.join(reasons)}。")
+    _set_active(department, False, actor=actor, now=now)
+
+
+def reactivate_department(department: Department, *, actor: User | None, now: datetime) -> None:
+    if department.is_active:
+        raise PeopleError(f"部门“{department.name}”已是启用状态。")
+    _set_active(department, True, actor=actor, now=now)
+
+
+def _valid_department_name(name: str, *, department: Department | None) -> str:
+    name = _valid_name(name, "部门名称")
+    same = sa.select(Department.id).where(sa.func.lower(Department.name) == name.lower())
+    if department is not None:
+        same = same.where(Department.id != department.id)
+    if db.session.scalar(same.limit(1)) is not None:
+        raise PeopleError(f"已有名为“{name}”的部门。")
+    return name
