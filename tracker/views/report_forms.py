@@ -1,0 +1,132 @@
+"""Forms of the report pages: upload, review, bulk assignment, links.
+
+The forms check the shape of the input (a number is a number, a date is a date), in Chinese; the
+rules are the review, links and workflow services'. Choices are filled by the view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+
+from tracker.models import ItemKind, Priority
+from tracker.views.task_forms import PRIORITY_NAMES, ChineseDateField, optional_int
+
+ITEM_KIND_NAMES = {
+    ItemKind.ACHIEVEMENT: "工作情况及成效",
+    ItemKind.SHORTCOMING: "存在不足",
+    ItemKind.MEASURE: "下一步工作措施",
+}
+
+
+def _whole_number(message: str) -> Any:
+    """A validator for a StringField holding an optional whole number (WTForms' own speaks English)."""
+
+    def check(_form: Form, field: Field) -> None:
+        text = (field.data or "").strip()
+        if text and not text.isdigit():
+            raise ValidationError(message)
+
+    return check
+
+
+def number_of(field: Field) -> int | None:
+    text = (field.data or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+class UploadForm(FlaskForm):
+    # No check of the suffix here: the importer says what it accepts, and why, better.
+    file = FileField("报告文件（.txt 或 .docx）", validators=[FileRequired("请选择要导入的报告文件。")])
+
+
+class DetailsForm(FlaskForm):
+    title = StringField(
+        "报告标题", validators=[DataRequired("请填写报告标题。"), Length(max=300, message="报告标题过长。")]
+    )
+    issuer = StringField("发布单位", validators=[Length(max=200, message="发布单位过长。")])
+    year = StringField("年度", validators=[_whole_number("年度须为四位数字，例如 2020。")])
+    report_date = ChineseDateField("成文日期", validators=[Optional()])
+
+
+class ItemForm(FlaskForm):
+    title = TextAreaField("标题", validators=[DataRequired("请填写标题。"), Length(max=500, message="标题过长。")])
+    body = TextAreaField("正文", validators=[Length(max=20000, message="正文过长。")])
+
+
+class SplitForm(FlaskForm):
+    at = StringField(
+        "拆分位置（在正文第几个字之后；留空则在第一个换行处）", validators=[_whole_number("拆分位置须为数字。")]
+    )
+
+
+class MoveForm(FlaskForm):
+    direction = HiddenField(validators=[AnyOf(["up", "down"], message="请选择上移或下移。")])
+
+
+class AddItemForm(FlaskForm):
+    kind = SelectField(
+        "类别",
+        choices={kind.value: name for kind, name in ITEM_KIND_NAMES.items()},
+        default=ItemKind.MEASURE.value,
+        validators=[AnyOf([k.value for k in ItemKind], message="请选择类别。")],
+        validate_choice=False,
+    )
+    title = TextAreaField("标题", validators=[DataRequired("请填写标题。"), Length(max=500, message="标题过长。")])
+    body = TextAreaField("正文", validators=[Length(max=20000, message="正文过长。")])
+    position = StringField("位置（第几条；留空则放在最后）", validators=[_whole_number("位置须为数字。")])
+
+
+class ButtonForm(FlaskForm):
+    """A button with nothing to fill in (确认, 合并, 删除): the CSRF token only."""
+
+
+class AssignRowForm(Form):
+    """One row of the bulk-assign table: a task and its owners, deadline and priority."""
+
+    task_id = HiddenField()
+    version = HiddenField()
+    lead_department = SelectField("牵头单位", coerce=optional_int, validate_choice=False)
+    co_departments = SelectMultipleField("配合单位", coerce=int, validate_choice=False)
+    deadline = ChineseDateField("完成时限", validators=[Optional()])
+    priority = SelectField(
+        "优先级",
+        choices={p.value: name for p, name in PRIORITY_NAMES.items()},
+        default=Priority.NORMAL.value,
+        validators=[AnyOf([p.value for p in Priority], message="请选择优先级。")],
+        validate_choice=False,
+    )
+
+    @property
+    def expected_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+
+class BulkAssignForm(FlaskForm):
+    rows = FieldList(FormField(AssignRowForm))
+
+
+class LinkDecisionForm(FlaskForm):
+    decision = HiddenField(validators=[AnyOf(["accept", "reject"], message="请选择采纳或不采纳。")])
+
+
+class ManualLinkForm(FlaskForm):
+    """Link a measure by hand to the shortcoming in the URL; the view checks both belong to the report."""
+
+    measure = SelectField(
+        "工作措施", coerce=optional_int, validators=[DataRequired("请选择工作措施。")], validate_choice=False
+    )
