@@ -49,6 +49,27 @@ def reset_database(url: str) -> None:
         engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Compile each translation catalogue (.po) to the .mo the app reads, when the .mo is missing or
+    older: the install step does it (``pybabel compile``), but the suite must not depend on that."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from tracker.i18n import TRANSLATIONS
+
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalogue = read_po(po_file, locale=po_path.parent.parent.name)
+        partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as mo_file:
+            write_mo(mo_file, catalogue)
+        partial.replace(mo_path)  # atomic: a concurrent run never reads half a file
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TRACKER_TEST_DATABASE_URL")

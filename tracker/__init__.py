@@ -70,6 +70,8 @@ def configure_secret_key(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
     from tracker import models  # noqa: F401  (registers the tables on the metadata)
     from tracker.extensions import csrf, db, login_manager, migrate
 
@@ -78,7 +80,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录。"
+    login_manager.login_message = lazy_gettext("请先登录。")
     login_manager.session_protection = "strong"
 
     from tracker import i18n

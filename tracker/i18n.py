@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 LANGUAGES = {"zh": "中文", "en": "English"}
@@ -17,8 +17,19 @@ DEFAULT_LOCALE = "zh"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
+def N_(text: str) -> str:
+    """Mark ``text`` for translation without translating it (``pybabel extract`` looks for ``N_``
+    by default): for names kept in tables, translated with ``gettext`` where they are shown."""
+    return text
+
+
 def select_locale() -> str:
-    """The user's choice when signed in; else a ``lang`` cookie; else the browser's; else Chinese."""
+    """The user's choice when signed in; else a ``lang`` cookie; else the browser's; else Chinese.
+
+    Outside a request (command line, scheduler, services called from tests) it is Chinese.
+    """
+    if not has_request_context():
+        return DEFAULT_LOCALE
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     cookie = request.cookies.get("lang")

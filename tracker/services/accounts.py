@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
+from flask_babel import ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.extensions import db
@@ -28,8 +29,18 @@ class SignInThrottled(Exception):
     def __init__(self, retry_at: datetime, *, now: datetime, per_address: bool) -> None:
         self.retry_at = retry_at
         self.minutes = max(1, math.ceil((retry_at - now).total_seconds() / 60))
-        source = "来自您所在网络地址的" if per_address else "该账号的"
-        self.message = f"{source}登录失败次数过多，已暂停登录。请 {self.minutes} 分钟后再试。"
+        if per_address:
+            self.message = ngettext(
+                "来自您所在网络地址的登录失败次数过多，已暂停登录。请 %(num)s 分钟后再试。",
+                "来自您所在网络地址的登录失败次数过多，已暂停登录。请 %(num)s 分钟后再试。",
+                self.minutes,
+            )
+        else:
+            self.message = ngettext(
+                "该账号的登录失败次数过多，已暂停登录。请 %(num)s 分钟后再试。",
+                "该账号的登录失败次数过多，已暂停登录。请 %(num)s 分钟后再试。",
+                self.minutes,
+            )
         super().__init__(self.message)
 
 

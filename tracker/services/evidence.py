@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path, PurePath
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from tracker.models import EvidenceAttachment, User
 
@@ -38,7 +39,7 @@ ALLOWED_SUFFIXES = frozenset(
 
 
 class EvidenceError(Exception):
-    """A file that cannot be kept as evidence; the message says why, in Chinese."""
+    """A file that cannot be kept as evidence; the message says why, in the user's language."""
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,14 @@ def check_upload(upload: Upload) -> None:
     suffix = PurePath(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
         allowed = "、".join(sorted(s.lstrip(".") for s in ALLOWED_SUFFIXES))
-        raise EvidenceError(f"不允许上传“{suffix or name}”类型的文件。可上传的类型：{allowed}。")
+        raise EvidenceError(
+            _("不允许上传“%(kind)s”类型的文件。可上传的类型：%(allowed)s。", kind=suffix or name, allowed=allowed)
+        )
     if not upload.data:
-        raise EvidenceError(f"文件“{name}”是空的。")
+        raise EvidenceError(_("文件“%(name)s”是空的。", name=name))
     limit_mb = current_app.config["MAX_UPLOAD_MB"]
     if len(upload.data) > limit_mb * 1024 * 1024:
-        raise EvidenceError(f"文件“{name}”超过 {limit_mb} MB，不能上传。")
+        raise EvidenceError(_("文件“%(name)s”超过 %(limit)s MB，不能上传。", name=name, limit=limit_mb))
 
 
 def store(upload: Upload, *, task_id: int, uploaded_by: User, now: datetime) -> EvidenceAttachment:

@@ -12,8 +12,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from tracker.extensions import db
+from tracker.i18n import N_
 from tracker.models import OPEN_STATES, Department, Role, Task, User, task_co_departments
 from tracker.services.audit import record_event
 
@@ -28,7 +31,8 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class PeopleError(Exception):
-    """A rule about users or departments was broken; ``message`` says which, in Chinese."""
+    """A rule about users or departments was broken; ``message`` says which, in the user's language
+    (Chinese outside a request: the command line)."""
 
     def __init__(self, message: str) -> None:
         self.message = message
@@ -50,7 +54,7 @@ def create_user(
 ) -> User:
     """A new active user. ``actor`` None means the system (the command line)."""
     email = _valid_email(email, user=None)
-    name = _valid_name(name, "姓名")
+    name = _valid_name(name, N_("姓名"))
     _check_department(role, department)
     _check_password(password)
     user = User(email=email, name=name, role=role, department=department, is_active=True, created_at=now)
@@ -73,7 +77,7 @@ def update_user(
 ) -> bool:
     """Change a user's email, name, role and department. False when nothing changed (then nothing is audited)."""
     email = _valid_email(email, user=user)
-    name = _valid_name(name, "姓名")
+    name = _valid_name(name, N_("姓名"))
     _check_department(role, department, current=user.department)
     if user.role == Role.ADMIN and role != Role.ADMIN and user.is_active:
         _keep_an_admin(user)
@@ -93,9 +97,9 @@ def reset_password(user: User, password: str, *, actor: User | None, now: dateti
 def deactivate_user(user: User, *, actor: User | None, now: datetime) -> None:
     """The user can no longer sign in; their name stays on tasks and in the audit trail."""
     if not user.is_active:
-        raise PeopleError(f"用户“{user.name}”已是停用状态。")
+        raise PeopleError(_("用户“%(name)s”已是停用状态。", name=user.name))
     if actor is not None and actor.id == user.id:
-        raise PeopleError("不能停用自己的账号。")
+        raise PeopleError(_("不能停用自己的账号。"))
     if user.role == Role.ADMIN:
         _keep_an_admin(user)
     _set_active(user, False, actor=actor, now=now)
@@ -103,19 +107,21 @@ def deactivate_user(user: User, *, actor: User | None, now: datetime) -> None:
 
 def reactivate_user(user: User, *, actor: User | None, now: datetime) -> None:
     if user.is_active:
-        raise PeopleError(f"用户“{user.name}”已是启用状态。")
+        raise PeopleError(_("用户“%(name)s”已是启用状态。", name=user.name))
     if user.department is not None and not user.department.is_active:
-        raise PeopleError(f"用户所在部门“{user.department.name}”已停用，请先为其选择其他部门或启用该部门。")
+        raise PeopleError(
+            _("用户所在部门“%(department)s”已停用，请先为其选择其他部门或启用该部门。", department=user.department.name)
+        )
     _set_active(user, True, actor=actor, now=now)
 
 
 def change_own_password(user: User, *, current_password: str, new_password: str, now: datetime) -> None:
     """The signed-in user changes their password; the current one must be given and right."""
     if not user.check_password(current_password):
-        raise PeopleError("当前密码不正确。")
+        raise PeopleError(_("当前密码不正确。"))
     _check_password(new_password)
     if new_password == current_password:
-        raise PeopleError("新密码不能与当前密码相同。")
+        raise PeopleError(_("新密码不能与当前密码相同。"))
     user.set_password(new_password)
     record_event("password_changed", now=now, actor=user, object_type="user", object_id=user.id)
     db.session.flush()
@@ -124,7 +130,7 @@ def change_own_password(user: User, *, current_password: str, new_password: str,
 def set_locale(user: User, locale: str, *, now: datetime) -> bool:
     """Store the user's interface language. False when it was already that one."""
     if locale not in LOCALES:
-        raise PeopleError("不支持该界面语言。")
+        raise PeopleError(_("不支持该界面语言。"))
     before = _snapshot(user)
     user.locale = locale
     return _audit_changes("user_updated", user, before, actor=user, now=now)
@@ -134,39 +140,40 @@ def _valid_email(email: str, *, user: User | None) -> str:
     """The email as stored (trimmed, lower case), unique among users other than ``user``."""
     email = email.strip().lower()
     if not email:
-        raise PeopleError("请输入邮箱。")
+        raise PeopleError(_("请输入邮箱。"))
     if len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.match(email):
-        raise PeopleError("邮箱格式不正确。")
+        raise PeopleError(_("邮箱格式不正确。"))
     same = sa.select(User.id).where(sa.func.lower(User.email) == email)
     if user is not None:
         same = same.where(User.id != user.id)
     if db.session.scalar(same.limit(1)) is not None:
-        raise PeopleError(f"邮箱 {email} 已被其他用户使用。")
+        raise PeopleError(_("邮箱 %(email)s 已被其他用户使用。", email=email))
     return email
 
 
 def _valid_name(name: str, label: str) -> str:
+    """``label`` is the Chinese name of the field, marked with ``N_``."""
     name = name.strip()
     if not name:
-        raise PeopleError(f"请输入{label}。")
+        raise PeopleError(_("请输入%(label)s。", label=_(label)))
     if len(name) > MAX_NAME_LENGTH:
-        raise PeopleError(f"{label}不能超过 {MAX_NAME_LENGTH} 个字。")
+        raise PeopleError(_("%(label)s不能超过 %(max)s 个字。", label=_(label), max=MAX_NAME_LENGTH))
     return name
 
 
 def _check_department(role: Role, department: Department | None, current: Department | None = None) -> None:
     if role in DEPARTMENT_ROLES and department is None:
-        raise PeopleError("部门负责人和工作人员必须选择所在部门。")
+        raise PeopleError(_("部门负责人和工作人员必须选择所在部门。"))
     # An inactive department takes no new members; one already there may stay while being edited.
     if department is not None and not department.is_active and department is not current:
-        raise PeopleError(f"部门“{department.name}”已停用，不能再加入人员。")
+        raise PeopleError(_("部门“%(name)s”已停用，不能再加入人员。", name=department.name))
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PeopleError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符。")
+        raise PeopleError(_("密码至少需要 %(min)s 个字符。", min=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise PeopleError(f"密码不能超过 {MAX_PASSWORD_LENGTH} 个字符。")
+        raise PeopleError(_("密码不能超过 %(max)s 个字符。", max=MAX_PASSWORD_LENGTH))
 
 
 def _keep_an_admin(user: User) -> None:
@@ -177,7 +184,7 @@ def _keep_an_admin(user: User) -> None:
         .where(User.role == Role.ADMIN, User.is_active.is_(True), User.id != user.id)
     )
     if not others:
-        raise PeopleError("这是最后一个启用的系统管理员账号，不能停用或更改其角色。")
+        raise PeopleError(_("这是最后一个启用的系统管理员账号，不能停用或更改其角色。"))
 
 
 def _set_active(obj: User | Department, active: bool, *, actor: User | None, now: datetime) -> None:
@@ -254,7 +261,7 @@ def deactivate_department(department: Department, *, actor: User | None, now: da
     """Refused while the department has active members or open tasks (as lead or co-department):
     they would be left with nobody responsible."""
     if not department.is_active:
-        raise PeopleError(f"部门“{department.name}”已是停用状态。")
+        raise PeopleError(_("部门“%(name)s”已是停用状态。", name=department.name))
     members = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(User)
@@ -270,25 +277,39 @@ def deactivate_department(department: Department, *, actor: User | None, now: da
     )
     reasons = []
     if members:
-        reasons.append(f"还有 {members} 名启用的人员（请先将其停用或调往其他部门）")
+        reasons.append(
+            ngettext(
+                "还有 %(num)s 名启用的人员（请先将其停用或调往其他部门）",
+                "还有 %(num)s 名启用的人员（请先将其停用或调往其他部门）",
+                members,
+            )
+        )
     if open_tasks:
-        reasons.append(f"还有 {open_tasks} 项未办结的任务（请先办结、撤销或改由其他部门负责）")
+        reasons.append(
+            ngettext(
+                "还有 %(num)s 项未办结的任务（请先办结、撤销或改由其他部门负责）",
+                "还有 %(num)s 项未办结的任务（请先办结、撤销或改由其他部门负责）",
+                open_tasks,
+            )
+        )
     if reasons:
-        raise PeopleError(f"部门“{department.name}”不能停用：{'；'.join(reasons)}。")
+        raise PeopleError(
+            _("部门“%(name)s”不能停用：%(reasons)s。", name=department.name, reasons=_("；").join(reasons))
+        )
     _set_active(department, False, actor=actor, now=now)
 
 
 def reactivate_department(department: Department, *, actor: User | None, now: datetime) -> None:
     if department.is_active:
-        raise PeopleError(f"部门“{department.name}”已是启用状态。")
+        raise PeopleError(_("部门“%(name)s”已是启用状态。", name=department.name))
     _set_active(department, True, actor=actor, now=now)
 
 
 def _valid_department_name(name: str, *, department: Department | None) -> str:
-    name = _valid_name(name, "部门名称")
+    name = _valid_name(name, N_("部门名称"))
     same = sa.select(Department.id).where(sa.func.lower(Department.name) == name.lower())
     if department is not None:
         same = same.where(Department.id != department.id)
     if db.session.scalar(same.limit(1)) is not None:
-        raise PeopleError(f"已有名为“{name}”的部门。")
+        raise PeopleError(_("已有名为“%(name)s”的部门。", name=name))
     return name

@@ -11,7 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+
 from tracker.extensions import db
+from tracker.i18n import N_
 from tracker.models import (
     OPEN_STATES,
     Assignment,
@@ -45,14 +48,16 @@ AUDITED_FIELDS = (
 
 
 class WorkflowError(Exception):
-    """The action does not fit the task as it stands; the message says why, in Chinese."""
+    """The action does not fit the task as it stands; the message says why, in the user's language."""
 
 
 class ConflictError(WorkflowError):
     """The task changed since the form was loaded. ``changes`` lists (field label, value now)."""
 
     def __init__(self, changes: list[tuple[str, str]]) -> None:
-        super().__init__("保存失败：在您编辑期间，其他人已修改了此任务。您的修改未保存，请查看最新内容后重新填写。")
+        super().__init__(
+            _("保存失败：在您编辑期间，其他人已修改了此任务。您的修改未保存，请查看最新内容后重新填写。")
+        )
         self.changes = changes
 
 
@@ -79,7 +84,7 @@ def check_version(task: Task, expected_version: int | None, labels: dict[str, st
     """Refuse a save made on a stale copy of the task (the form carries the version it showed)."""
     if expected_version is None or expected_version == task.version:
         return
-    changes = [(label, _display(getattr(task, field))) for field, label in labels.items()]
+    changes = [(_(label), _display(getattr(task, field))) for field, label in labels.items()]
     raise ConflictError(changes)
 
 
@@ -98,6 +103,11 @@ def _require_state(task: Task, allowed: frozenset[TaskState], message: str) -> N
         raise WorkflowError(message)
 
 
+def _date(value: date) -> str:
+    """A date in a message to the user: 2026年03月05日, or 2026-03-05 in English."""
+    return value.strftime(_("%Y年%m月%d日"))
+
+
 def _required(text: str, message: str) -> str:
     text = (text or "").strip()
     if not text:
@@ -107,14 +117,14 @@ def _required(text: str, message: str) -> str:
 
 # --- the legal office: wording, 交办 -------------------------------------------------------------
 
-EDIT_LABELS = {"title": "任务名称", "description": "任务内容"}
+EDIT_LABELS = {"title": N_("任务名称"), "description": N_("任务内容")}
 ASSIGN_LABELS = {
-    "lead_department": "牵头单位",
-    "co_departments": "配合单位",
-    "assignee": "责任人",
-    "start_date": "开始日期",
-    "deadline": "完成时限",
-    "priority": "优先级",
+    "lead_department": N_("牵头单位"),
+    "co_departments": N_("配合单位"),
+    "assignee": N_("责任人"),
+    "start_date": N_("开始日期"),
+    "deadline": N_("完成时限"),
+    "priority": N_("优先级"),
 }
 
 
@@ -123,7 +133,7 @@ def edit_task(
 ) -> None:
     check_version(task, expected_version, EDIT_LABELS)
     before = snapshot(task)
-    task.title = _required(title, "任务名称不能为空。")
+    task.title = _required(title, _("任务名称不能为空。"))
     task.description = (description or "").strip()
     _audit("task_edited", task, actor, before, now)
 
@@ -144,11 +154,11 @@ def assign(
     """交办: set the owners and dates. A new lead department must acknowledge (签收) again."""
     check_version(task, expected_version, ASSIGN_LABELS)
     if task.state not in OPEN_STATES | {TaskState.ON_HOLD}:
-        raise WorkflowError("已办结或已撤销的任务不能重新交办。")
+        raise WorkflowError(_("已办结或已撤销的任务不能重新交办。"))
     if start_date is not None and deadline < start_date:
-        raise WorkflowError("完成时限不能早于开始日期。")
+        raise WorkflowError(_("完成时限不能早于开始日期。"))
     if assignee is not None and assignee.department_id not in {lead_department.id, *(d.id for d in co_departments)}:
-        raise WorkflowError("责任人须是牵头单位或配合单位的人员。")
+        raise WorkflowError(_("责任人须是牵头单位或配合单位的人员。"))
     before = snapshot(task)
     new_owner = task.lead_department_id != lead_department.id or task.assignment == Assignment.RETURNED
     task.lead_department = lead_department
@@ -188,7 +198,7 @@ def assign(
 def acknowledge(task: Task, actor: User, now: datetime) -> None:
     """签收: the lead department accepts the task."""
     if task.assignment != Assignment.ASSIGNED:
-        raise WorkflowError("此任务当前不需要签收。")
+        raise WorkflowError(_("此任务当前不需要签收。"))
     before = snapshot(task)
     task.assignment = Assignment.ACKNOWLEDGED
     task.acknowledged_at = now
@@ -198,8 +208,8 @@ def acknowledge(task: Task, actor: User, now: datetime) -> None:
 def return_assignment(task: Task, actor: User, reason: str, now: datetime) -> None:
     """退回: the lead department says the task is not theirs; the legal office reassigns it."""
     if task.assignment != Assignment.ASSIGNED:
-        raise WorkflowError("只有待签收的任务可以退回。")
-    reason = _required(reason, "请填写退回理由。")
+        raise WorkflowError(_("只有待签收的任务可以退回。"))
+    reason = _required(reason, _("请填写退回理由。"))
     before = snapshot(task)
     task.assignment = Assignment.RETURNED
     task.return_reason = reason
@@ -219,7 +229,7 @@ def return_assignment(task: Task, actor: User, reason: str, now: datetime) -> No
 def assign_staff(task: Task, actor: User, staff: User | None, now: datetime) -> None:
     """The head hands the task to a member of the department (or takes it back: None)."""
     if staff is not None and staff.department_id != actor.department_id:
-        raise WorkflowError("只能指派本部门的人员。")
+        raise WorkflowError(_("只能指派本部门的人员。"))
     before = snapshot(task)
     task.assignee = staff
     db.session.flush()
@@ -228,18 +238,18 @@ def assign_staff(task: Task, actor: User, staff: User | None, now: datetime) -> 
 
 def _require_acknowledged(task: Task) -> None:
     if task.assignment != Assignment.ACKNOWLEDGED:
-        raise WorkflowError("请先签收任务。")
+        raise WorkflowError(_("请先签收任务。"))
 
 
 def record_progress(
     task: Task, author: User, *, percent: int, text: str, files: list[evidence.Upload], now: datetime
 ) -> ProgressUpdate:
     """反馈: what was done, the percent complete, and any evidence files."""
-    _require_state(task, WORKABLE_STATES, "此任务当前不能填报进展（已提交办结、已办结、暂缓或已撤销）。")
+    _require_state(task, WORKABLE_STATES, _("此任务当前不能填报进展（已提交办结、已办结、暂缓或已撤销）。"))
     _require_acknowledged(task)
     if not 0 <= percent <= 100:
-        raise WorkflowError("完成进度须在 0 到 100 之间。")
-    text = _required(text, "请填写进展情况。")
+        raise WorkflowError(_("完成进度须在 0 到 100 之间。"))
+    text = _required(text, _("请填写进展情况。"))
     for upload in files:
         evidence.check_upload(upload)
     before = snapshot(task)
@@ -258,12 +268,12 @@ def record_progress(
 
 def request_extension(task: Task, actor: User, *, new_deadline: date, reason: str, now: datetime) -> ExtensionRequest:
     """延期申请: the department asks for a later deadline, with a reason."""
-    _require_state(task, WORKABLE_STATES, "此任务当前不能申请延期。")
+    _require_state(task, WORKABLE_STATES, _("此任务当前不能申请延期。"))
     if any(r.status == ExtensionStatus.PENDING for r in task.extension_requests):
-        raise WorkflowError("已有一项延期申请待审批，请等待法制部门处理。")
+        raise WorkflowError(_("已有一项延期申请待审批，请等待法制部门处理。"))
     if task.deadline is not None and new_deadline <= task.deadline:
-        raise WorkflowError(f"申请的完成时限须晚于当前时限（{task.deadline:%Y年%m月%d日}）。")
-    reason = _required(reason, "请填写延期理由。")
+        raise WorkflowError(_("申请的完成时限须晚于当前时限（%(deadline)s）。", deadline=_date(task.deadline)))
+    reason = _required(reason, _("请填写延期理由。"))
     request = ExtensionRequest(
         task=task,
         requested_by=actor,
@@ -288,10 +298,10 @@ def request_extension(task: Task, actor: User, *, new_deadline: date, reason: st
 def decide_extension(request: ExtensionRequest, actor: User, *, approve: bool, note: str, now: datetime) -> None:
     """The legal office grants the new deadline (the original one is kept) or refuses, with a reason."""
     if request.status != ExtensionStatus.PENDING:
-        raise WorkflowError("此延期申请已处理。")
+        raise WorkflowError(_("此延期申请已处理。"))
     task = request.task
     if not approve:
-        note = _required(note, "不同意延期时请填写理由。")
+        note = _required(note, _("不同意延期时请填写理由。"))
     before = snapshot(task)
     request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     request.decided_by_id = actor.id
@@ -309,11 +319,11 @@ def decide_extension(request: ExtensionRequest, actor: User, *, approve: bool, n
 
 def submit_closure(task: Task, actor: User, *, summary: str, files: list[evidence.Upload], now: datetime) -> None:
     """办结申请: a summary and at least one piece of evidence; the legal office then verifies."""
-    _require_state(task, WORKABLE_STATES, "此任务当前不能申请办结。")
+    _require_state(task, WORKABLE_STATES, _("此任务当前不能申请办结。"))
     _require_acknowledged(task)
-    summary = _required(summary, "请填写办结情况说明。")
+    summary = _required(summary, _("请填写办结情况说明。"))
     if not files:
-        raise WorkflowError("申请办结须上传至少一份佐证材料。")
+        raise WorkflowError(_("申请办结须上传至少一份佐证材料。"))
     for upload in files:
         evidence.check_upload(upload)
     before = snapshot(task)
@@ -337,7 +347,7 @@ def submit_closure(task: Task, actor: User, *, summary: str, files: list[evidenc
 
 def verify_closure(task: Task, actor: User, now: datetime) -> None:
     """销号: the legal office has checked the evidence; the task is done."""
-    _require_state(task, frozenset({TaskState.PENDING_REVIEW}), "只有待审核的任务可以销号。")
+    _require_state(task, frozenset({TaskState.PENDING_REVIEW}), _("只有待审核的任务可以销号。"))
     before = snapshot(task)
     task.state = TaskState.DONE
     task.completed_at = now
@@ -346,8 +356,8 @@ def verify_closure(task: Task, actor: User, now: datetime) -> None:
 
 def send_back(task: Task, actor: User, reason: str, now: datetime) -> None:
     """退办: the closure is not accepted; the department carries on."""
-    _require_state(task, frozenset({TaskState.PENDING_REVIEW}), "只有待审核的任务可以退办。")
-    reason = _required(reason, "请填写退办理由。")
+    _require_state(task, frozenset({TaskState.PENDING_REVIEW}), _("只有待审核的任务可以退办。"))
+    reason = _required(reason, _("请填写退办理由。"))
     before = snapshot(task)
     task.state = TaskState.IN_PROGRESS
     task.sent_back_count += 1
@@ -365,23 +375,23 @@ def send_back(task: Task, actor: User, reason: str, now: datetime) -> None:
 
 
 def put_on_hold(task: Task, actor: User, reason: str, now: datetime) -> None:
-    _require_state(task, OPEN_STATES, "只有未办结的任务可以暂缓。")
-    reason = _required(reason, "请填写暂缓理由。")
+    _require_state(task, OPEN_STATES, _("只有未办结的任务可以暂缓。"))
+    reason = _required(reason, _("请填写暂缓理由。"))
     before = snapshot(task)
     task.state = TaskState.ON_HOLD
     _audit("task_put_on_hold", task, actor, before, now, reason=reason)
 
 
 def resume(task: Task, actor: User, now: datetime) -> None:
-    _require_state(task, frozenset({TaskState.ON_HOLD}), "只有暂缓的任务可以恢复办理。")
+    _require_state(task, frozenset({TaskState.ON_HOLD}), _("只有暂缓的任务可以恢复办理。"))
     before = snapshot(task)
     task.state = TaskState.IN_PROGRESS if task.progress_updates else TaskState.NOT_STARTED
     _audit("task_resumed", task, actor, before, now)
 
 
 def cancel(task: Task, actor: User, reason: str, now: datetime) -> None:
-    _require_state(task, OPEN_STATES | {TaskState.ON_HOLD}, "已办结或已撤销的任务不能撤销。")
-    reason = _required(reason, "请填写撤销理由。")
+    _require_state(task, OPEN_STATES | {TaskState.ON_HOLD}, _("已办结或已撤销的任务不能撤销。"))
+    reason = _required(reason, _("请填写撤销理由。"))
     before = snapshot(task)
     task.state = TaskState.CANCELLED
     _audit("task_cancelled", task, actor, before, now, reason=reason)
@@ -390,12 +400,12 @@ def cancel(task: Task, actor: User, reason: str, now: datetime) -> None:
 def urge(task: Task, actor: User, message: str, today: date, now: datetime) -> int:
     """催办: an urgent mail to the lead department's heads (and the assignee); at most one a day.
     Returns how many mails were queued (0 when today's urge was already sent)."""
-    _require_state(task, OPEN_STATES, "只有未办结的任务可以催办。")
+    _require_state(task, OPEN_STATES, _("只有未办结的任务可以催办。"))
     recipients = outbox.department_heads(task.lead_department_id)
     if task.assignee is not None and task.assignee not in recipients:
         recipients.append(task.assignee)
     if not recipients:
-        raise WorkflowError("此任务没有可催办的责任人：请先交办。")
+        raise WorkflowError(_("此任务没有可催办的责任人：请先交办。"))
     text = (message or "").strip() or "请加快办理进度，按时完成。"
     queued = sum(
         outbox.queue_mail(
@@ -419,14 +429,14 @@ def add_milestone(
 ) -> Task:
     """A milestone: a sub-task with its own deadline and owner, inside the parent's departments."""
     if task.parent_id is not None:
-        raise WorkflowError("阶段任务下不能再分解阶段任务。")
-    _require_state(task, OPEN_STATES, "已办结、暂缓或已撤销的任务不能添加阶段任务。")
-    title = _required(title, "请填写阶段任务名称。")
+        raise WorkflowError(_("阶段任务下不能再分解阶段任务。"))
+    _require_state(task, OPEN_STATES, _("已办结、暂缓或已撤销的任务不能添加阶段任务。"))
+    title = _required(title, _("请填写阶段任务名称。"))
     if task.deadline is not None and deadline > task.deadline:
-        raise WorkflowError(f"阶段任务的完成时限不能晚于主任务（{task.deadline:%Y年%m月%d日}）。")
+        raise WorkflowError(_("阶段任务的完成时限不能晚于主任务（%(deadline)s）。", deadline=_date(task.deadline)))
     departments = {task.lead_department_id, *(d.id for d in task.co_departments)}
     if assignee is not None and assignee.department_id not in departments:
-        raise WorkflowError("责任人须是牵头单位或配合单位的人员。")
+        raise WorkflowError(_("责任人须是牵头单位或配合单位的人员。"))
     milestone = Task(
         parent=task,
         report_id=task.report_id,

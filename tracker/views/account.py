@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
@@ -40,7 +41,7 @@ def change_password() -> str | Response:
             db.session.commit()
             # The new password ended every session; keep this one (the user just proved who they are).
             login_user(current_user._get_current_object())
-            flash("密码已修改，其他设备上的登录已失效。", "success")
+            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("account.settings"))
     return _render(form, LocaleForm(formdata=None, locale=current_user.locale))
 
@@ -50,6 +51,9 @@ def change_password() -> str | Response:
 def change_language() -> str | Response:
     form = LocaleForm()
     if form.validate_on_submit():
+        # Said in the language being left, which the user was reading when choosing (and can read
+        # even if the choice was a slip); the next page is in the new one.
+        done = _("界面语言已设为%(language)s。", language=LOCALES.get(form.locale.data, ""))
         try:
             people.set_locale(current_user, form.locale.data, now=utcnow())
         except PeopleError as error:
@@ -57,7 +61,7 @@ def change_language() -> str | Response:
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(f"界面语言已设为{LOCALES[form.locale.data]}。", "success")
+            flash(done, "success")
             return redirect(url_for("account.settings"))
     return _render(ChangePasswordForm(formdata=None), form)
 

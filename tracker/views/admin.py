@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -76,7 +77,7 @@ def new_user() -> str | Response:
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(f"已添加用户“{user.name}”（{user.email}）。", "success")
+            flash(_("已添加用户“%(name)s”（%(email)s）。", name=user.name, email=user.email), "success")
             return redirect(url_for("admin.index"))
     return render_template("admin/new_user.html", form=form)
 
@@ -108,7 +109,7 @@ def edit_user(user_id: int) -> str | Response:
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(f"已保存用户“{user.name}”。" if changed else "没有需要保存的修改。", "success")
+            flash(_("已保存用户“%(name)s”。", name=user.name) if changed else _("没有需要保存的修改。"), "success")
             return redirect(url_for("admin.index"))
     return render_template("admin/edit_user.html", form=form, user=user)
 
@@ -116,13 +117,13 @@ def edit_user(user_id: int) -> str | Response:
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
 def deactivate_user(user_id: int) -> Response:
     user = _get_user_or_404(user_id)
-    return _apply(people.deactivate_user, user, f"已停用用户“{user.name}”，该用户将无法登录。")
+    return _apply(people.deactivate_user, user, _("已停用用户“%(name)s”，该用户将无法登录。", name=user.name))
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
 def reactivate_user(user_id: int) -> Response:
     user = _get_user_or_404(user_id)
-    return _apply(people.reactivate_user, user, f"已启用用户“{user.name}”。")
+    return _apply(people.reactivate_user, user, _("已启用用户“%(name)s”。", name=user.name))
 
 
 @bp.route("/departments/new", methods=["GET", "POST"])
@@ -136,7 +137,7 @@ def new_department() -> str | Response:
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(f"已添加部门“{department.name}”。", "success")
+            flash(_("已添加部门“%(name)s”。", name=department.name), "success")
             return redirect(url_for("admin.index"))
     return render_template("admin/new_department.html", form=form)
 
@@ -153,7 +154,8 @@ def edit_department(department_id: int) -> str | Response:
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(f"已保存部门“{department.name}”。" if changed else "没有需要保存的修改。", "success")
+            message = _("已保存部门“%(name)s”。", name=department.name) if changed else _("没有需要保存的修改。")
+            flash(message, "success")
             return redirect(url_for("admin.index"))
     return render_template("admin/edit_department.html", form=form, department=department)
 
@@ -161,13 +163,13 @@ def edit_department(department_id: int) -> str | Response:
 @bp.route("/departments/<int:department_id>/deactivate", methods=["POST"])
 def deactivate_department(department_id: int) -> Response:
     department = db.get_or_404(Department, department_id)
-    return _apply(people.deactivate_department, department, f"已停用部门“{department.name}”。")
+    return _apply(people.deactivate_department, department, _("已停用部门“%(name)s”。", name=department.name))
 
 
 @bp.route("/departments/<int:department_id>/reactivate", methods=["POST"])
 def reactivate_department(department_id: int) -> Response:
     department = db.get_or_404(Department, department_id)
-    return _apply(people.reactivate_department, department, f"已启用部门“{department.name}”。")
+    return _apply(people.reactivate_department, department, _("已启用部门“%(name)s”。", name=department.name))
 
 
 def _get_user_or_404(user_id: int) -> User:
@@ -194,7 +196,9 @@ def _department_choices(current: Department | None = None) -> list[SelectChoice]
     if current is not None:
         offered = sa.or_(offered, Department.id == current.id)
     departments = db.session.scalars(sa.select(Department).where(offered).order_by(Department.name)).all()
-    return [(NO_DEPARTMENT, "（无）")] + [(d.id, d.name if d.is_active else f"{d.name}（已停用）") for d in departments]
+    return [(NO_DEPARTMENT, _("（无）"))] + [
+        (d.id, d.name if d.is_active else _("%(name)s（已停用）", name=d.name)) for d in departments
+    ]
 
 
 def _chosen_department(form: UserForm) -> Department | None:

@@ -4,6 +4,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -53,7 +54,7 @@ def login() -> str | Response:
             session.clear()  # a fresh session at sign-in: no fixation
             login_user(user, remember=form.remember.data)
             return redirect(next_url)
-        flash("邮箱或密码不正确。", "error")
+        flash(_("邮箱或密码不正确。"), "error")
     return render_template("auth/login.html", form=form)
 
 
@@ -61,5 +62,5 @@ def login() -> str | Response:
 @login_required
 def logout() -> Response:
     logout_user()
-    flash("您已退出登录。", "info")
+    flash(_("您已退出登录。"), "info")
     return redirect(url_for("auth.login"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -10,14 +12,14 @@ from werkzeug.wrappers import Response
 from tracker.extensions import db
 
 MESSAGES = {
-    400: "请求无效，请检查填写的内容后重试。",
-    403: "您没有执行此操作的权限。如需访问，请联系法制部门或系统管理员。",
-    404: "页面不存在，或您无权查看。",
-    405: "不支持此操作方式。",
-    413: "上传的文件过大。",
-    500: "系统内部错误，已记录。请稍后重试，或联系系统管理员。",
+    400: lazy_gettext("请求无效，请检查填写的内容后重试。"),
+    403: lazy_gettext("您没有执行此操作的权限。如需访问，请联系法制部门或系统管理员。"),
+    404: lazy_gettext("页面不存在，或您无权查看。"),
+    405: lazy_gettext("不支持此操作方式。"),
+    413: lazy_gettext("上传的文件过大。"),
+    500: lazy_gettext("系统内部错误，已记录。请稍后重试，或联系系统管理员。"),
 }
-CSRF_MESSAGE = "表单已过期或来源无效，请刷新页面后重新提交。"
+CSRF_MESSAGE = lazy_gettext("表单已过期或来源无效，请刷新页面后重新提交。")
 
 
 def _wants_json() -> bool:
@@ -25,8 +27,9 @@ def _wants_json() -> bool:
     return request.is_json or best == "application/json"
 
 
-def _render(status: int, message: str) -> tuple[str | Response, int]:
+def _render(status: int, message: object) -> tuple[str | Response, int]:
     db.session.rollback()
+    message = str(message)  # a lazy message, in the user's language
     if _wants_json():
         return jsonify(error=status, message=message), status
     return render_template("errors/error.html", status=status, message=message), status
@@ -40,7 +43,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(_error: HTTPException) -> tuple[str | Response, int]:
         limit = app.config["MAX_UPLOAD_MB"]
-        return _render(413, f"上传的文件过大：单个文件不能超过 {limit} MB。")
+        return _render(413, _("上传的文件过大：单个文件不能超过 %(limit)s MB。", limit=limit))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str | Response, int]:

@@ -1,32 +1,45 @@
-"""Jinja filters and globals: dates shown in the office's time zone, state names in Chinese."""
+"""Jinja filters and globals: dates shown in the office's time zone, names in the user's language.
+
+The name mappings hold the Chinese names (the message ids, marked with :func:`N_` so that
+``pybabel extract`` finds them); the filters translate them when they are shown. The mappings stay
+plain Chinese for the command line and the mails, which are not translated.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 
 from tracker.clock import local_zone
+from tracker.i18n import N_
 from tracker.models import ItemKind, Role, TaskState
 from tracker.policy import Action, can
 from tracker.services.deadlines import Standing
 
 STATE_NAMES = {
-    TaskState.NOT_STARTED: "未开始",
-    TaskState.IN_PROGRESS: "进行中",
-    TaskState.PENDING_REVIEW: "待审核",
-    TaskState.DONE: "已办结",
-    TaskState.ON_HOLD: "暂缓",
-    TaskState.CANCELLED: "已撤销",
+    TaskState.NOT_STARTED: N_("未开始"),
+    TaskState.IN_PROGRESS: N_("进行中"),
+    TaskState.PENDING_REVIEW: N_("待审核"),
+    TaskState.DONE: N_("已办结"),
+    TaskState.ON_HOLD: N_("暂缓"),
+    TaskState.CANCELLED: N_("已撤销"),
 }
-KIND_NAMES = {ItemKind.ACHIEVEMENT: "工作成效", ItemKind.SHORTCOMING: "存在不足", ItemKind.MEASURE: "工作措施"}
+KIND_NAMES = {
+    ItemKind.ACHIEVEMENT: N_("工作成效"),
+    ItemKind.SHORTCOMING: N_("存在不足"),
+    ItemKind.MEASURE: N_("工作措施"),
+}
 ROLE_NAMES = {
-    Role.ADMIN: "系统管理员",
-    Role.LEGAL: "法制部门",
-    Role.LEADER: "局领导",
-    Role.HEAD: "部门负责人",
-    Role.STAFF: "工作人员",
+    Role.ADMIN: N_("系统管理员"),
+    Role.LEGAL: N_("法制部门"),
+    Role.LEADER: N_("局领导"),
+    Role.HEAD: N_("部门负责人"),
+    Role.STAFF: N_("工作人员"),
 }
 
 
@@ -37,35 +50,53 @@ def format_datetime(value: datetime | None) -> str:
 
 
 def format_date(value: date | None) -> str:
-    return value.strftime("%Y年%m月%d日").replace("年0", "年").replace("月0", "月") if value else ""
+    """2026年3月5日 in Chinese; 2026-03-05 in English (the pattern is translated)."""
+    if not value:
+        return ""
+    return value.strftime(gettext("%Y年%m月%d日")).replace("年0", "年").replace("月0", "月")
 
 
-LIGHT_NAMES = {"red": "已逾期", "yellow": "临近时限或久未更新", "green": "正常推进", "grey": "已结束或暂缓"}
+def _english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def html_lang() -> str:
+    """The ``lang`` attribute of the page: zh-CN or en."""
+    return "en" if _english() else "zh-CN"
+
+
+LIGHT_NAMES = {
+    "red": N_("已逾期"),
+    "yellow": N_("临近时限或久未更新"),
+    "green": N_("正常推进"),
+    "grey": N_("已结束或暂缓"),
+}
 ASSIGNMENT_NAMES = {
-    "unassigned": "未交办",
-    "assigned": "已交办，待签收",
-    "acknowledged": "已签收",
-    "returned": "已退回",
+    "unassigned": N_("未交办"),
+    "assigned": N_("已交办，待签收"),
+    "acknowledged": N_("已签收"),
+    "returned": N_("已退回"),
 }
 EVENT_NAMES = {
-    "report_imported": "导入报告",
-    "task_edited": "修改任务",
-    "task_assigned": "交办",
-    "task_acknowledged": "签收",
-    "task_returned": "退回",
-    "task_staff_assigned": "指派责任人",
-    "extension_requested": "申请延期",
-    "extension_approved": "同意延期",
-    "extension_refused": "不同意延期",
-    "closure_verified": "审核通过，销号",
-    "closure_sent_back": "退办",
-    "task_put_on_hold": "暂缓",
-    "task_resumed": "恢复办理",
-    "task_cancelled": "撤销",
-    "task_urged": "催办",
-    "milestone_added": "添加阶段任务",
-    "progress": "反馈进展",
-    "closure": "申请办结",
+    "report_imported": N_("导入报告"),
+    "task_edited": N_("修改任务"),
+    "task_assigned": N_("交办"),
+    "task_acknowledged": N_("签收"),
+    "task_returned": N_("退回"),
+    "task_staff_assigned": N_("指派责任人"),
+    "extension_requested": N_("申请延期"),
+    "extension_approved": N_("同意延期"),
+    "extension_refused": N_("不同意延期"),
+    "closure_verified": N_("审核通过，销号"),
+    "closure_sent_back": N_("退办"),
+    "task_put_on_hold": N_("暂缓"),
+    "task_resumed": N_("恢复办理"),
+    "task_cancelled": N_("撤销"),
+    "task_urged": N_("催办"),
+    "milestone_added": N_("添加阶段任务"),
+    "progress": N_("反馈进展"),
+    "closure": N_("申请办结"),
 }
 
 
@@ -74,41 +105,57 @@ def countdown(standing: Standing) -> str:
     if standing.light == "grey" or standing.workdays_left is None:
         return ""
     if standing.overdue:
-        return "已逾期"
+        return gettext("已逾期")
     if standing.workdays_left <= 0:
-        return "今日到期"
-    return f"剩余{standing.workdays_left}个工作日"
+        return gettext("今日到期")
+    return ngettext("剩余%(num)s个工作日", "剩余%(num)s个工作日", standing.workdays_left)
 
 
 # The top navigation: (endpoint, label, action needed or None for every signed-in user).
 NAV_ITEMS: tuple[tuple[str, str, Action | None], ...] = (
-    ("tasks.my_work", "我的待办", None),
-    ("tasks.index", "督办任务", Action.VIEW_ALL),
-    ("reports.index", "年度报告", Action.MANAGE_REPORTS),
-    ("admin.index", "系统管理", Action.MANAGE_PEOPLE),
-    ("account.settings", "个人设置", None),
+    ("tasks.my_work", N_("我的待办"), None),
+    ("tasks.index", N_("督办任务"), Action.VIEW_ALL),
+    ("reports.index", N_("年度报告"), Action.MANAGE_REPORTS),
+    ("admin.index", N_("系统管理"), Action.MANAGE_PEOPLE),
+    ("account.settings", N_("个人设置"), None),
 )
 
 
 def navigation() -> list[tuple[str, str]]:
-    """The navigation entries the signed-in user may use, among the views that exist."""
+    """The navigation entries the signed-in user may use, among the views that exist, with their
+    labels in the user's language."""
     return [
-        (endpoint, label)
+        (endpoint, gettext(label))
         for endpoint, label, action in NAV_ITEMS
         if endpoint in current_app.view_functions and (action is None or can(current_user, action))
     ]
 
 
+def _name_filter(names: Mapping[Any, str], default: str | None = None) -> Callable[[Any], Any]:
+    """A filter showing the name of a value in the user's language (the value itself if unnamed)."""
+
+    def name_of(value: Any) -> Any:
+        name = names.get(value) if value else None
+        if name is None:
+            return gettext(default) if default is not None else value
+        return gettext(name)
+
+    return name_of
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
-        can=lambda action, task=None: can(current_user, action, task), Action=Action, navigation=navigation
+        can=lambda action, task=None: can(current_user, action, task),
+        Action=Action,
+        navigation=navigation,
+        html_lang=html_lang,
     )
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "cndate")
-    app.add_template_filter(lambda s: STATE_NAMES.get(s, s), "state_name")
-    app.add_template_filter(lambda k: KIND_NAMES.get(k, "其他") if k else "其他", "kind_name")
-    app.add_template_filter(lambda r: ROLE_NAMES.get(r, r), "role_name")
-    app.add_template_filter(lambda light: LIGHT_NAMES.get(light, light), "light_name")
-    app.add_template_filter(lambda a: ASSIGNMENT_NAMES.get(a, a), "assignment_name")
-    app.add_template_filter(lambda e: EVENT_NAMES.get(e, e), "event_name")
+    app.add_template_filter(_name_filter(STATE_NAMES), "state_name")
+    app.add_template_filter(_name_filter(KIND_NAMES, N_("其他")), "kind_name")
+    app.add_template_filter(_name_filter(ROLE_NAMES), "role_name")
+    app.add_template_filter(_name_filter(LIGHT_NAMES), "light_name")
+    app.add_template_filter(_name_filter(ASSIGNMENT_NAMES), "assignment_name")
+    app.add_template_filter(_name_filter(EVENT_NAMES), "event_name")
     app.add_template_filter(countdown, "countdown")

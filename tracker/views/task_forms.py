@@ -5,15 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from tracker.i18n import N_
 from tracker.models import Priority
 
-PRIORITY_NAMES = {Priority.NORMAL: "一般", Priority.HIGH: "重要", Priority.URGENT: "紧急"}
+# Chinese names (message ids): translate them where they are shown.
+PRIORITY_NAMES = {Priority.NORMAL: N_("一般"), Priority.HIGH: N_("重要"), Priority.URGENT: N_("紧急")}
 
 
 class ChineseDateField(DateField):
@@ -28,7 +41,9 @@ class ChineseDateField(DateField):
             self.data = datetime.strptime(valuelist[0].strip(), "%Y-%m-%d").date()
         except ValueError as exc:
             self.data = None
-            raise ValueError(f"“{valuelist[0]}”不是有效的日期，请按“年-月-日”填写，例如 2026-12-31。") from exc
+            raise ValueError(
+                gettext("“%(value)s”不是有效的日期，请按“年-月-日”填写，例如 2026-12-31。", value=valuelist[0])
+            ) from exc
 
 
 def optional_int(value: Any) -> int | None:
@@ -44,65 +59,72 @@ class VersionedForm(FlaskForm):
 
 
 class EditTaskForm(VersionedForm):
-    title = StringField("任务名称", validators=[DataRequired("请填写任务名称。"), Length(max=500)])
-    description = TextAreaField("任务内容", validators=[Length(max=20000)])
+    title = StringField(_l("任务名称"), validators=[DataRequired(_l("请填写任务名称。")), Length(max=500)])
+    description = TextAreaField(_l("任务内容"), validators=[Length(max=20000)])
 
 
 class AssignForm(VersionedForm):
-    lead_department = SelectField("牵头单位", coerce=optional_int, validators=[InputRequired("请选择牵头单位。")])
-    co_departments = SelectMultipleField("配合单位", coerce=int)
-    assignee = SelectField("责任人", coerce=optional_int, validators=[Optional()])
-    start_date = ChineseDateField("开始日期", validators=[Optional()])
-    deadline = ChineseDateField("完成时限", validators=[InputRequired("请填写完成时限。")])
+    lead_department = SelectField(
+        _l("牵头单位"), coerce=optional_int, validators=[InputRequired(_l("请选择牵头单位。"))]
+    )
+    co_departments = SelectMultipleField(_l("配合单位"), coerce=int)
+    assignee = SelectField(_l("责任人"), coerce=optional_int, validators=[Optional()])
+    start_date = ChineseDateField(_l("开始日期"), validators=[Optional()])
+    deadline = ChineseDateField(_l("完成时限"), validators=[InputRequired(_l("请填写完成时限。"))])
     priority = SelectField(
-        "优先级", choices={p.value: name for p, name in PRIORITY_NAMES.items()}, default=Priority.NORMAL.value
+        _l("优先级"),
+        # SelectChoice, not a {value: label} dict: WTForms takes a dict of lazy labels for option groups.
+        choices=[SelectChoice(p.value, _l(name)) for p, name in PRIORITY_NAMES.items()],
+        default=Priority.NORMAL.value,
     )
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField("理由", validators=[DataRequired("请填写理由。"), Length(max=2000)])
+    reason = TextAreaField(_l("理由"), validators=[DataRequired(_l("请填写理由。")), Length(max=2000)])
 
 
 class StaffForm(FlaskForm):
-    assignee = SelectField("责任人", coerce=optional_int, validators=[Optional()])
+    assignee = SelectField(_l("责任人"), coerce=optional_int, validators=[Optional()])
 
 
 class ProgressForm(FlaskForm):
     percent = IntegerField(
-        "完成进度（%）",
-        validators=[InputRequired("请填写完成进度。"), NumberRange(0, 100, "完成进度须在 0 到 100 之间。")],
+        _l("完成进度（%）"),
+        validators=[InputRequired(_l("请填写完成进度。")), NumberRange(0, 100, _l("完成进度须在 0 到 100 之间。"))],
     )
-    text = TextAreaField("进展情况", validators=[DataRequired("请填写进展情况。"), Length(max=20000)])
-    files = MultipleFileField("佐证材料")
+    text = TextAreaField(_l("进展情况"), validators=[DataRequired(_l("请填写进展情况。")), Length(max=20000)])
+    files = MultipleFileField(_l("佐证材料"))
 
 
 class ExtensionForm(FlaskForm):
-    new_deadline = ChineseDateField("申请延期至", validators=[InputRequired("请填写申请的完成时限。")])
-    reason = TextAreaField("延期理由", validators=[DataRequired("请填写延期理由。"), Length(max=2000)])
+    new_deadline = ChineseDateField(_l("申请延期至"), validators=[InputRequired(_l("请填写申请的完成时限。"))])
+    reason = TextAreaField(_l("延期理由"), validators=[DataRequired(_l("请填写延期理由。")), Length(max=2000)])
 
 
 class DecideExtensionForm(FlaskForm):
     decision = RadioField(
-        "审批意见",
-        choices={"approve": "同意延期", "refuse": "不同意"},
-        validators=[InputRequired("请选择审批意见。")],
+        _l("审批意见"),
+        choices=[SelectChoice("approve", _l("同意延期")), SelectChoice("refuse", _l("不同意"))],
+        validators=[InputRequired(_l("请选择审批意见。"))],
     )
-    note = TextAreaField("说明", validators=[Length(max=2000)])
+    note = TextAreaField(_l("说明"), validators=[Length(max=2000)])
 
 
 class ClosureForm(FlaskForm):
-    summary = TextAreaField("办结情况说明", validators=[DataRequired("请填写办结情况说明。"), Length(max=20000)])
-    files = MultipleFileField("佐证材料")
+    summary = TextAreaField(
+        _l("办结情况说明"), validators=[DataRequired(_l("请填写办结情况说明。")), Length(max=20000)]
+    )
+    files = MultipleFileField(_l("佐证材料"))
 
 
 class UrgeForm(FlaskForm):
-    message = TextAreaField("催办内容", validators=[Length(max=1000)])
+    message = TextAreaField(_l("催办内容"), validators=[Length(max=1000)])
 
 
 class MilestoneForm(FlaskForm):
-    title = StringField("阶段任务", validators=[DataRequired("请填写阶段任务名称。"), Length(max=500)])
-    deadline = ChineseDateField("完成时限", validators=[InputRequired("请填写完成时限。")])
-    assignee = SelectField("责任人", coerce=optional_int, validators=[Optional()])
+    title = StringField(_l("阶段任务"), validators=[DataRequired(_l("请填写阶段任务名称。")), Length(max=500)])
+    deadline = ChineseDateField(_l("完成时限"), validators=[InputRequired(_l("请填写完成时限。"))])
+    assignee = SelectField(_l("责任人"), coerce=optional_int, validators=[Optional()])
 
 
 class ConfirmForm(FlaskForm):

@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
@@ -113,7 +115,7 @@ def _render_detail(task: Task, status: int = 200, **forms_given: FlaskForm) -> A
             ).all(),
             pending_extension=next((r for r in task.extension_requests if r.status == ExtensionStatus.PENDING), None),
             forms=page_forms,
-            priority_names=forms.PRIORITY_NAMES,
+            priority_names={priority: _(name) for priority, name in forms.PRIORITY_NAMES.items()},
         ),
         status,
     )
@@ -153,11 +155,14 @@ def _fill_choices(task: Task, page_forms: dict[str, FlaskForm]) -> None:
     people = db.session.scalars(
         sa.select(User).where(User.is_active, User.department_id.in_([o for o in owners if o])).order_by(User.name)
     ).all()
-    people_choices = {"": "（不指定）"} | {u.id: f"{u.name}（{u.department.name}）" for u in people}
-    staff_choices = {"": "（不指定）"} | {u.id: u.name for u in people if u.department_id == current_user.department_id}
+    nobody = _("（不指定）")
+    people_choices = {"": nobody} | {
+        u.id: _("%(name)s（%(department)s）", name=u.name, department=u.department.name) for u in people
+    }
+    staff_choices = {"": nobody} | {u.id: u.name for u in people if u.department_id == current_user.department_id}
     for name, form in page_forms.items():
         if name == "assign":
-            form.lead_department.choices = {"": "请选择"} | department_choices
+            form.lead_department.choices = {"": _("请选择")} | department_choices
             form.co_departments.choices = department_choices
             form.assignee.choices = people_choices
         elif name == "staff":
@@ -184,7 +189,7 @@ def _act(
     if form_name in ("assign", "staff", "milestone"):
         _fill_choices(task, {form_name: form})
     if not form.validate_on_submit():
-        flash("提交的内容有误，请按提示修改。", "error")
+        flash(_("提交的内容有误，请按提示修改。"), "error")
         return _render_detail(task, 400, **{form_name: form})
     try:
         message = perform(task, form)
@@ -220,7 +225,7 @@ def edit(task_id: int) -> Any:
             expected_version=form.expected_version,
             now=utcnow(),
         )
-        return "任务内容已保存。"
+        return _("任务内容已保存。")
 
     return _act(task_id, Action.EDIT_TASK, "edit", forms.EditTaskForm, perform)
 
@@ -231,7 +236,7 @@ def assign(task_id: int) -> Any:
     def perform(task: Task, form: forms.AssignForm) -> str:
         lead = db.session.get(Department, form.lead_department.data or 0)
         if lead is None:
-            raise workflow.WorkflowError("请选择牵头单位。")
+            raise workflow.WorkflowError(_("请选择牵头单位。"))
         co = db.session.scalars(sa.select(Department).where(Department.id.in_(form.co_departments.data))).all()
         assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
         workflow.assign(
@@ -246,7 +251,7 @@ def assign(task_id: int) -> Any:
             expected_version=form.expected_version,
             now=utcnow(),
         )
-        return f"已交办{lead.name}。"
+        return _("已交办%(department)s。", department=lead.name)
 
     return _act(task_id, Action.EDIT_TASK, "assign", forms.AssignForm, perform)
 
@@ -256,7 +261,7 @@ def assign(task_id: int) -> Any:
 def acknowledge(task_id: int) -> Any:
     def perform(task: Task, _form: FlaskForm) -> str:
         workflow.acknowledge(task, current_user, utcnow())
-        return "已签收。"
+        return _("已签收。")
 
     return _act(task_id, Action.ACKNOWLEDGE, "confirm", forms.ConfirmForm, perform)
 
@@ -266,7 +271,7 @@ def acknowledge(task_id: int) -> Any:
 def return_assignment(task_id: int) -> Any:
     def perform(task: Task, form: forms.ReasonForm) -> str:
         workflow.return_assignment(task, current_user, form.reason.data, utcnow())
-        return "已退回法制部门。"
+        return _("已退回法制部门。")
 
     return _act(task_id, Action.ACKNOWLEDGE, "reason", forms.ReasonForm, perform)
 
@@ -277,7 +282,7 @@ def assign_staff(task_id: int) -> Any:
     def perform(task: Task, form: forms.StaffForm) -> str:
         staff = db.session.get(User, form.assignee.data) if form.assignee.data else None
         workflow.assign_staff(task, current_user, staff, utcnow())
-        return f"已指派给{staff.name}。" if staff else "已取消指派。"
+        return _("已指派给%(name)s。", name=staff.name) if staff else _("已取消指派。")
 
     return _act(task_id, Action.ASSIGN_STAFF, "staff", forms.StaffForm, perform)
 
@@ -289,7 +294,7 @@ def progress(task_id: int) -> Any:
         workflow.record_progress(
             task, current_user, percent=form.percent.data, text=form.text.data, files=_uploads(form.files), now=utcnow()
         )
-        return "进展已填报。"
+        return _("进展已填报。")
 
     return _act(task_id, Action.POST_PROGRESS, "progress", forms.ProgressForm, perform)
 
@@ -301,7 +306,7 @@ def request_extension(task_id: int) -> Any:
         workflow.request_extension(
             task, current_user, new_deadline=form.new_deadline.data, reason=form.reason.data, now=utcnow()
         )
-        return "延期申请已提交，等待法制部门审批。"
+        return _("延期申请已提交，等待法制部门审批。")
 
     return _act(task_id, Action.REQUEST_EXTENSION, "extension", forms.ExtensionForm, perform)
 
@@ -316,7 +321,7 @@ def decide_extension(request_id: int) -> Any:
     def perform(_task: Task, form: forms.DecideExtensionForm) -> str:
         approve = form.decision.data == "approve"
         workflow.decide_extension(extension, current_user, approve=approve, note=form.note.data, now=utcnow())
-        return "已同意延期。" if approve else "已不同意延期。"
+        return _("已同意延期。") if approve else _("已不同意延期。")
 
     return _act(extension.task_id, Action.DECIDE, "decide", forms.DecideExtensionForm, perform)
 
@@ -326,7 +331,7 @@ def decide_extension(request_id: int) -> Any:
 def submit_closure(task_id: int) -> Any:
     def perform(task: Task, form: forms.ClosureForm) -> str:
         workflow.submit_closure(task, current_user, summary=form.summary.data, files=_uploads(form.files), now=utcnow())
-        return "办结申请已提交，等待法制部门审核。"
+        return _("办结申请已提交，等待法制部门审核。")
 
     return _act(task_id, Action.SUBMIT_CLOSURE, "closure", forms.ClosureForm, perform)
 
@@ -336,7 +341,7 @@ def submit_closure(task_id: int) -> Any:
 def verify(task_id: int) -> Any:
     def perform(task: Task, _form: FlaskForm) -> str:
         workflow.verify_closure(task, current_user, utcnow())
-        return "已审核通过，任务销号。"
+        return _("已审核通过，任务销号。")
 
     return _act(task_id, Action.DECIDE, "confirm", forms.ConfirmForm, perform)
 
@@ -346,7 +351,7 @@ def verify(task_id: int) -> Any:
 def send_back(task_id: int) -> Any:
     def perform(task: Task, form: forms.ReasonForm) -> str:
         workflow.send_back(task, current_user, form.reason.data, utcnow())
-        return "已退办，任务回到进行中。"
+        return _("已退办，任务回到进行中。")
 
     return _act(task_id, Action.DECIDE, "reason", forms.ReasonForm, perform)
 
@@ -356,7 +361,7 @@ def send_back(task_id: int) -> Any:
 def hold(task_id: int) -> Any:
     def perform(task: Task, form: forms.ReasonForm) -> str:
         workflow.put_on_hold(task, current_user, form.reason.data, utcnow())
-        return "任务已暂缓。"
+        return _("任务已暂缓。")
 
     return _act(task_id, Action.SUSPEND, "reason", forms.ReasonForm, perform)
 
@@ -366,7 +371,7 @@ def hold(task_id: int) -> Any:
 def resume(task_id: int) -> Any:
     def perform(task: Task, _form: FlaskForm) -> str:
         workflow.resume(task, current_user, utcnow())
-        return "任务已恢复办理。"
+        return _("任务已恢复办理。")
 
     return _act(task_id, Action.SUSPEND, "confirm", forms.ConfirmForm, perform)
 
@@ -376,7 +381,7 @@ def resume(task_id: int) -> Any:
 def cancel(task_id: int) -> Any:
     def perform(task: Task, form: forms.ReasonForm) -> str:
         workflow.cancel(task, current_user, form.reason.data, utcnow())
-        return "任务已撤销。"
+        return _("任务已撤销。")
 
     return _act(task_id, Action.SUSPEND, "reason", forms.ReasonForm, perform)
 
@@ -386,7 +391,9 @@ def cancel(task_id: int) -> Any:
 def urge(task_id: int) -> Any:
     def perform(task: Task, form: forms.UrgeForm) -> str:
         queued = workflow.urge(task, current_user, form.message.data, local_today(), utcnow())
-        return f"已催办，{queued} 封提醒邮件已排队发送。" if queued else "今天已催办过此任务，未重复发送。"
+        if not queued:
+            return _("今天已催办过此任务，未重复发送。")
+        return ngettext("已催办，%(num)s 封提醒邮件已排队发送。", "已催办，%(num)s 封提醒邮件已排队发送。", queued)
 
     return _act(task_id, Action.URGE, "urge", forms.UrgeForm, perform)
 
@@ -399,7 +406,7 @@ def add_milestone(task_id: int) -> Any:
         workflow.add_milestone(
             task, current_user, title=form.title.data, deadline=form.deadline.data, assignee=assignee, now=utcnow()
         )
-        return "阶段任务已添加。"
+        return _("阶段任务已添加。")
 
     return _act(task_id, Action.ADD_MILESTONE, "milestone", forms.MilestoneForm, perform)
 
