@@ -381,3 +381,18 @@ def test_the_account_page_switches_the_language(client, personas):
     page = page.get_data(as_text=True)
     assert "Interface language set to 中文." in page and "<h1>个人设置</h1>" in page
     assert '<html lang="zh-CN">' in page
+
+
+def test_it_lets_a_visitor_switch_the_language_and_remembers_it(client):
+    response = client.get("/lang/en", headers={"Referer": "http://localhost/login"})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    page = client.get("/login").get_data(as_text=True)
+    assert "Sign in" in page and 'lang="zh-CN">中文</a>' in page
+    client.get("/lang/zh")
+    assert "邮箱" in client.get("/login").get_data(as_text=True)
+
+
+def test_it_sends_the_visitor_back_only_within_the_site(client):
+    response = client.get("/lang/en", headers={"Referer": "https://evil.example/phish"})
+    assert response.headers["Location"] == "/"
+    assert client.get("/lang/fr").status_code == 404

@@ -95,6 +95,7 @@ EVENT_NAMES = {
     "task_cancelled": N_("撤销"),
     "task_urged": N_("催办"),
     "milestone_added": N_("添加阶段任务"),
+    "task_created": N_("生成任务"),
     "progress": N_("反馈进展"),
     "closure": N_("申请办结"),
 }

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from tracker.extensions import db
+from tracker.i18n import LANGUAGES
 from tracker.policy import Action, can
 
 bp = Blueprint("main", __name__)
@@ -17,6 +20,27 @@ def index() -> str | Response:
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
     return redirect(url_for("tasks.index" if can(current_user, Action.VIEW_ALL) else "tasks.my_work"))
+
+
+@bp.route("/lang/<code>")
+def language(code: str) -> Response:
+    """A visitor's choice of language, kept in a cookie for a year (signed-in users choose on
+    their account page)."""
+    if code not in LANGUAGES:
+        abort(404)
+    response = redirect(_same_site(request.referrer) or url_for("main.index"))
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def _same_site(url: str | None) -> str | None:
+    """The path of ``url`` when it points into this site, else None."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @bp.route("/healthz")
