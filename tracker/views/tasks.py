@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
+from tracker.i18n import N_
 from tracker.models import (
     OPEN_STATES,
     Department,
@@ -256,26 +258,6 @@ def assign(task_id: int) -> Any:
     return _act(task_id, Action.EDIT_TASK, "assign", forms.AssignForm, perform)
 
 
-@bp.post("/tasks/<int:task_id>/acknowledge")
-@login_required
-def acknowledge(task_id: int) -> Any:
-    def perform(task: Task, _form: FlaskForm) -> str:
-        workflow.acknowledge(task, current_user, utcnow())
-        return _("已签收。")
-
-    return _act(task_id, Action.ACKNOWLEDGE, "confirm", forms.ConfirmForm, perform)
-
-
-@bp.post("/tasks/<int:task_id>/return")
-@login_required
-def return_assignment(task_id: int) -> Any:
-    def perform(task: Task, form: forms.ReasonForm) -> str:
-        workflow.return_assignment(task, current_user, form.reason.data, utcnow())
-        return _("已退回法制部门。")
-
-    return _act(task_id, Action.ACKNOWLEDGE, "reason", forms.ReasonForm, perform)
-
-
 @bp.post("/tasks/<int:task_id>/staff")
 @login_required
 def assign_staff(task_id: int) -> Any:
@@ -336,56 +318,6 @@ def submit_closure(task_id: int) -> Any:
     return _act(task_id, Action.SUBMIT_CLOSURE, "closure", forms.ClosureForm, perform)
 
 
-@bp.post("/tasks/<int:task_id>/verify")
-@login_required
-def verify(task_id: int) -> Any:
-    def perform(task: Task, _form: FlaskForm) -> str:
-        workflow.verify_closure(task, current_user, utcnow())
-        return _("已审核通过，任务销号。")
-
-    return _act(task_id, Action.DECIDE, "confirm", forms.ConfirmForm, perform)
-
-
-@bp.post("/tasks/<int:task_id>/send-back")
-@login_required
-def send_back(task_id: int) -> Any:
-    def perform(task: Task, form: forms.ReasonForm) -> str:
-        workflow.send_back(task, current_user, form.reason.data, utcnow())
-        return _("已退办，任务回到进行中。")
-
-    return _act(task_id, Action.DECIDE, "reason", forms.ReasonForm, perform)
-
-
-@bp.post("/tasks/<int:task_id>/hold")
-@login_required
-def hold(task_id: int) -> Any:
-    def perform(task: Task, form: forms.ReasonForm) -> str:
-        workflow.put_on_hold(task, current_user, form.reason.data, utcnow())
-        return _("任务已暂缓。")
-
-    return _act(task_id, Action.SUSPEND, "reason", forms.ReasonForm, perform)
-
-
-@bp.post("/tasks/<int:task_id>/resume")
-@login_required
-def resume(task_id: int) -> Any:
-    def perform(task: Task, _form: FlaskForm) -> str:
-        workflow.resume(task, current_user, utcnow())
-        return _("任务已恢复办理。")
-
-    return _act(task_id, Action.SUSPEND, "confirm", forms.ConfirmForm, perform)
-
-
-@bp.post("/tasks/<int:task_id>/cancel")
-@login_required
-def cancel(task_id: int) -> Any:
-    def perform(task: Task, form: forms.ReasonForm) -> str:
-        workflow.cancel(task, current_user, form.reason.data, utcnow())
-        return _("任务已撤销。")
-
-    return _act(task_id, Action.SUSPEND, "reason", forms.ReasonForm, perform)
-
-
 @bp.post("/tasks/<int:task_id>/urge")
 @login_required
 def urge(task_id: int) -> Any:
@@ -409,6 +341,54 @@ def add_milestone(task_id: int) -> Any:
         return _("阶段任务已添加。")
 
     return _act(task_id, Action.ADD_MILESTONE, "milestone", forms.MilestoneForm, perform)
+
+
+# Steps with nothing to fill in but a click, or a reason: (path, endpoint, who, service, message).
+CLICK_STEPS: tuple[tuple[str, str, Action, Callable[[Task, User, datetime], None], str], ...] = (
+    ("acknowledge", "acknowledge", Action.ACKNOWLEDGE, workflow.acknowledge, N_("已签收。")),
+    ("verify", "verify", Action.DECIDE, workflow.verify_closure, N_("已审核通过，任务销号。")),
+    ("resume", "resume", Action.SUSPEND, workflow.resume, N_("任务已恢复办理。")),
+)
+REASON_STEPS: tuple[tuple[str, str, Action, Callable[[Task, User, str, datetime], None], str], ...] = (
+    ("return", "return_assignment", Action.ACKNOWLEDGE, workflow.return_assignment, N_("已退回法制部门。")),
+    ("send-back", "send_back", Action.DECIDE, workflow.send_back, N_("已退办，任务回到进行中。")),
+    ("hold", "hold", Action.SUSPEND, workflow.put_on_hold, N_("任务已暂缓。")),
+    ("cancel", "cancel", Action.SUSPEND, workflow.cancel, N_("任务已撤销。")),
+)
+
+
+def _click_step(action: Action, service: Callable[[Task, User, datetime], None], message: str) -> Callable[..., Any]:
+    def view(task_id: int) -> Any:
+        def perform(task: Task, _form: FlaskForm) -> str:
+            service(task, current_user, utcnow())
+            return _(message)
+
+        return _act(task_id, action, "confirm", forms.ConfirmForm, perform)
+
+    return login_required(view)
+
+
+def _reason_step(
+    action: Action, service: Callable[[Task, User, str, datetime], None], message: str
+) -> Callable[..., Any]:
+    def view(task_id: int) -> Any:
+        def perform(task: Task, form: forms.ReasonForm) -> str:
+            service(task, current_user, form.reason.data, utcnow())
+            return _(message)
+
+        return _act(task_id, action, "reason", forms.ReasonForm, perform)
+
+    return login_required(view)
+
+
+for _path, _endpoint, _action, _service, _message in CLICK_STEPS:
+    bp.add_url_rule(
+        f"/tasks/<int:task_id>/{_path}", _endpoint, _click_step(_action, _service, _message), methods=["POST"]
+    )
+for _path, _endpoint, _action, _service, _message in REASON_STEPS:
+    bp.add_url_rule(
+        f"/tasks/<int:task_id>/{_path}", _endpoint, _reason_step(_action, _service, _message), methods=["POST"]
+    )
 
 
 @bp.route("/evidence/<int:attachment_id>")
