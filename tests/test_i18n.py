@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -20,10 +22,12 @@ from flask.testing import FlaskClient
 from tests.conftest import csrf_token, login
 from tests.factories import FROZEN_NOW, make_department, make_task, make_user
 from tracker.extensions import db
-from tracker.models import Priority, Role, Task, User
-from tracker.services import workflow
+from tracker.importer import Item, ParsedReport
+from tracker.models import ItemKind, Priority, Role, Task, User
+from tracker.services import links, review, workflow
 from tracker.services.deadlines import Standing
 from tracker.services.evidence import Upload
+from tracker.services.reports import store_report
 from tracker.views.filters import countdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -396,3 +400,169 @@ def test_it_sends_the_visitor_back_only_within_the_site(client):
     response = client.get("/lang/en", headers={"Referer": "https://evil.example/phish"})
     assert response.headers["Location"] == "/"
     assert client.get("/lang/fr").status_code == 404
+
+
+# --- the report pages ------------------------------------------------------------------------------
+
+
+def _english_report(title: str, achievements: list[Item], shortcomings: list[Item], measures: list[Item]) -> Any:
+    text = "\n".join([title, *(f"{i.number} {i.title} {i.body}" for i in [*achievements, *shortcomings, *measures])])
+    return ParsedReport(
+        title=title,
+        issuer="City Police",
+        year=2025,
+        date=date(2025, 12, 20),
+        text=text,
+        achievements=achievements,
+        shortcomings=shortcomings,
+        measures=measures,
+    )
+
+
+@pytest.fixture
+def english_reports(app, english):
+    """On top of ``english``: a confirmed report with English items, whose first shortcoming has an
+    accepted, a suggested and a rejected measure; and a report still in review, with no achievements."""
+    with app.app_context():
+        alice = db.session.scalar(sa.select(User).where(User.email == "alice@example.gov.cn"))
+        parsed = _english_report(
+            "Annual Report 2025",
+            [Item("1.", "Trained every officer", "All officers attended a course.")],
+            [
+                Item("1.", "Officers need more training", "Some officers do not know the new rules."),
+                Item("2.", "Fines are seldom checked", "Nobody audits the fines."),
+            ],
+            [
+                Item("1.", "Train the officers every quarter", "A course on the new rules each quarter."),
+                Item("2.", "Audit the fines every month", "The legal office checks the fines."),
+                Item("3.", "Renew the road signs", "Replace the worn signs."),
+            ],
+        )
+        confirmed = store_report(
+            parsed, filename="report-2025.txt", original_file=None, imported_by=alice, now=FROZEN_NOW
+        )
+        tasks = review.confirm(confirmed, alice, now=FROZEN_NOW)
+        first = next(i for i in confirmed.items if i.kind == ItemKind.SHORTCOMING and i.position == 1)
+        suggested = [link for link in links.links_of_report(confirmed) if link.shortcoming_id == first.id]
+        assert len(suggested) == 3, "the scene needs three suggestions for the first shortcoming"
+        links.decide(suggested[0], alice, accept=True, now=FROZEN_NOW)
+        links.decide(suggested[-1], alice, accept=False, now=FROZEN_NOW)
+        in_review = store_report(
+            _english_report(
+                "Annual Report 2026",
+                [],
+                [Item("1.", "Signs are worn", "")],
+                [Item("1.", "Renew the signs", "Replace them.\nCheck them yearly"), Item("2.", "Paint the lines", "")],
+            ),
+            filename="report-2026.docx",
+            original_file=None,
+            imported_by=alice,
+            now=FROZEN_NOW,
+        )
+        db.session.commit()
+        return {
+            "confirmed": confirmed.id,
+            "in_review": in_review.id,
+            "shortcoming_task": next(t.id for t in tasks if t.report_item_id == first.id),
+            "accepted": suggested[0].id,
+            "first_item": next(i.id for i in in_review.items if i.kind == ItemKind.MEASURE and i.position == 1),
+            "tasks": [(t.id, t.version) for t in tasks],
+        }
+
+
+def test_an_english_legal_officer_sees_the_report_pages_in_english(client, english, english_reports):
+    login(client, "alice@example.gov.cn")
+    confirmed, in_review = english_reports["confirmed"], english_reports["in_review"]
+    pages = {
+        path: _page(client, path)
+        for path in (
+            "/reports/",
+            f"/reports/{in_review}/review",
+            f"/reports/{confirmed}/review",
+            f"/reports/{confirmed}/assign",
+            f"/reports/{confirmed}/links",
+            f"/tasks/{english_reports['shortcoming_task']}",
+        )
+    }
+    for path, page in pages.items():
+        _assert_english(page, path)
+
+    listing = pages["/reports/"]
+    for text in ("Imported reports", "Import a report", "Awaiting review", "Confirmed", "Assign in bulk"):
+        assert text in listing
+    assert "<th>Shortcomings</th>" in listing and "Link shortcomings and measures" in listing
+    assert "已导入的报告" not in listing and "待审核确认" not in listing
+
+    editable = pages[f"/reports/{in_review}/review"]
+    assert "Shortcomings (1 item)" in editable and "Measures for the next stage (2 items)" in editable
+    assert "Nothing was found under “Work done and results”. If the report has any, add them below." in editable
+    assert '<option value="shortcoming">Shortcomings</option>' in editable
+    assert '<option selected value="measure">Measures for the next stage</option>' in editable
+    assert "Confirming creates <strong>3</strong> tasks" in editable
+    assert "Item 1 · text of 31 characters" in editable and "Item 2 · text of 0 characters" in editable
+    for text in ("Move up", "Merge with the next", "Split in two", "Add a missing item", "Issued by"):
+        assert text in editable
+    assert "存在不足" not in editable and "拆分为两条" not in editable
+
+    done = pages[f"/reports/{confirmed}/review"]
+    assert "This report is confirmed: its items can no longer be changed." in done
+    assert "Show the text (31 characters)" in done and "Date of the report" in done
+
+    assign = pages[f"/reports/{confirmed}/assign"]
+    assert "<th>Lead department</th>" in assign and "<th>Assignment</th>" in assign
+    assert '<option selected value="None">Please choose</option>' in assign
+    assert '<option selected value="normal">Normal</option>' in assign and "Not assigned" in assign
+    assert "批量交办" not in assign and "请选择" not in assign
+
+    linking = pages[f"/reports/{confirmed}/links"]
+    for text in ("Accepted measures", "Suggested measures", "Rejected (1 measure)", "Unlink", "Link by hand"):
+        assert text in linking
+    assert re.search(r"Similarity \d+%", linking) and "相似度" not in linking
+
+    task = pages[f"/tasks/{english_reports['shortcoming_task']}"]
+    assert "Measures addressing this shortcoming" in task and "Manage links" in task
+    assert "针对此不足的工作措施" not in task
+
+
+def test_an_english_legal_officer_gets_english_messages_on_the_report_pages(client, english, english_reports):
+    login(client, "alice@example.gov.cn")
+    confirmed, in_review, item = (
+        english_reports["confirmed"],
+        english_reports["in_review"],
+        english_reports["first_item"],
+    )
+    token = csrf_token(client, "/reports/")
+
+    def post(path: str, data: dict[str, str] | None = None, status: int = 302) -> str:
+        response = client.post(path, data={"csrf_token": token, **(data or {})}, follow_redirects=status == 302)
+        assert response.status_code == (200 if status == 302 else status), path
+        page = response.get_data(as_text=True)
+        _assert_english(page, path)
+        return page
+
+    page = post(f"/reports/{in_review}/items/{item}/edit", {f"item{item}-title": "", f"item{item}-body": "x"}, 400)
+    assert "Some of what you entered is not valid" in page and "Please enter the title." in page
+    page = post(f"/reports/{in_review}/items/{item}/move", {"direction": "up"}, 409)
+    assert "This is already the first item: it cannot move up." in page
+    page = post(f"/reports/{in_review}/items", {"add-kind": "measure", "add-title": "Sweep", "add-position": "9"}, 409)
+    assert "The position must be between 1 and 3." in page
+    assert "Split in two: “Renew the signs” and “Check them yearly”." in post(
+        f"/reports/{in_review}/items/{item}/split"
+    )
+    assert "Report confirmed: 4 tasks created." in post(f"/reports/{in_review}/confirm")
+
+    rows: dict[str, str] = {}
+    for n, (task_id, version) in enumerate(english_reports["tasks"]):
+        rows |= {f"rows-{n}-task_id": str(task_id), f"rows-{n}-version": str(version), f"rows-{n}-priority": "normal"}
+    half = rows | {"rows-0-lead_department": str(english["patrol"])}
+    page = post(f"/reports/{confirmed}/assign", half, 409)
+    assert "Some tasks could not be assigned, so none was saved." in page
+    assert "Choose a lead department and fill in a deadline, or leave both empty." in page
+    page = post(f"/reports/{confirmed}/assign", half | {"rows-0-deadline": "2026-09-30"})
+    assert "1 task assigned." in page and "Assigned, awaiting acknowledgement" in page
+
+    decide = f"/reports/{confirmed}/links/{english_reports['accepted']}/decide"
+    assert "This link is already accepted." in post(decide, {"decision": "accept"}, 409)
+    assert re.search(
+        r"Rejected: “[^”]+” does not address “Officers need more training”\.", post(decide, {"decision": "reject"})
+    )

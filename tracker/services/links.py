@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from tracker.extensions import db
@@ -29,7 +30,7 @@ TEXT_RUN = re.compile(r"[\u3400-\u9fff]+|[A-Za-z0-9]+")
 
 
 class LinkError(Exception):
-    """The link cannot be made or decided; the message says why, in Chinese."""
+    """The link cannot be made or decided; the message says why, in the user's language."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -138,7 +139,7 @@ def decide(link: ShortcomingMeasureLink, actor: User, *, accept: bool, now: date
     """Accept or reject a link (a suggestion, or a decision taken earlier and now reversed)."""
     status = LinkStatus.ACCEPTED if accept else LinkStatus.REJECTED
     if link.status == status:
-        raise LinkError("该关联已采纳。" if accept else "该关联已不采纳。")
+        raise LinkError(_("该关联已采纳。") if accept else _("该关联已不采纳。"))
     before = link.status.value
     link.status = status
     link.decided_by_id = actor.id
@@ -149,16 +150,18 @@ def decide(link: ShortcomingMeasureLink, actor: User, *, accept: bool, now: date
 def link_by_hand(shortcoming: ReportItem, measure: ReportItem, actor: User, *, now: datetime) -> ShortcomingMeasureLink:
     """Link a shortcoming to a measure of the same report (accepted at once)."""
     if shortcoming.kind != ItemKind.SHORTCOMING or measure.kind != ItemKind.MEASURE:
-        raise LinkError("只能将“存在不足”与“工作措施”关联。")
+        raise LinkError(_("只能将“存在不足”与“工作措施”关联。"))
     if shortcoming.report_id != measure.report_id:
-        raise LinkError("只能关联同一份报告中的条目。")
+        raise LinkError(_("只能关联同一份报告中的条目。"))
     link = db.session.scalar(
         sa.select(ShortcomingMeasureLink).where(
             ShortcomingMeasureLink.shortcoming_id == shortcoming.id, ShortcomingMeasureLink.measure_id == measure.id
         )
     )
     if link is not None and link.status == LinkStatus.ACCEPTED:
-        raise LinkError(f"“{shortcoming.title}”与“{measure.title}”已关联。")
+        raise LinkError(
+            _("“%(shortcoming)s”与“%(measure)s”已关联。", shortcoming=shortcoming.title, measure=measure.title)
+        )
     before = link.status.value if link is not None else None
     if link is None:
         link = ShortcomingMeasureLink(shortcoming=shortcoming, measure=measure, created_at=now)

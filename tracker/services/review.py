@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from tracker.extensions import db
 from tracker.importer.labels import CIRCLED, int_to_cn, parse_label
@@ -36,7 +38,7 @@ Direction = Literal["up", "down"]
 
 
 class ReviewError(Exception):
-    """The change does not fit the report as it stands; the message says why, in Chinese."""
+    """The change does not fit the report as it stands; the message says why, in the user's language."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -45,7 +47,7 @@ class ReviewError(Exception):
 
 def _require_in_review(report: SourceReport) -> None:
     if report.status != ReportStatus.IN_REVIEW:
-        raise ReviewError("该报告已确认并生成督办任务，条目不能再修改。")
+        raise ReviewError(_("该报告已确认并生成督办任务，条目不能再修改。"))
 
 
 def _audit(action: str, report: SourceReport, actor: User | None, now: datetime, **details: Any) -> None:
@@ -58,16 +60,16 @@ def _audit(action: str, report: SourceReport, actor: User | None, now: datetime,
 def _clean_title(title: str) -> str:
     title = " ".join((title or "").split())
     if not title:
-        raise ReviewError("标题不能为空。")
+        raise ReviewError(_("标题不能为空。"))
     if len(title) > MAX_TITLE:
-        raise ReviewError(f"标题不能超过 {MAX_TITLE} 个字。")
+        raise ReviewError(_("标题不能超过 %(max)s 个字。", max=MAX_TITLE))
     return title
 
 
 def _clean_body(body: str) -> str:
     body = (body or "").replace("\r\n", "\n").strip()
     if len(body) > MAX_BODY:
-        raise ReviewError(f"正文不能超过 {MAX_BODY} 个字。")
+        raise ReviewError(_("正文不能超过 %(max)s 个字。", max=MAX_BODY))
     return body
 
 
@@ -154,12 +156,12 @@ def update_details(
     _require_in_review(report)
     title = _clean_title(title)
     if len(title) > 300:
-        raise ReviewError("报告标题不能超过 300 个字。")
+        raise ReviewError(_("报告标题不能超过 %(max)s 个字。", max=300))
     issuer = " ".join((issuer or "").split())
     if len(issuer) > 200:
-        raise ReviewError("发布单位不能超过 200 个字。")
+        raise ReviewError(_("发布单位不能超过 %(max)s 个字。", max=200))
     if year is not None and not 1990 <= year <= 2100:
-        raise ReviewError("年度须在 1990 至 2100 之间。")
+        raise ReviewError(_("年度须在 %(first)s 至 %(last)s 之间。", first=1990, last=2100))
     before = {
         "title": report.title,
         "issuer": report.issuer,
@@ -206,19 +208,26 @@ def split_item(item: ReportItem, actor: User, *, at: int | None = None, now: dat
     _require_in_review(report)
     body = item.body or ""
     if not body.strip():
-        raise ReviewError("该条目没有正文，无法拆分。可先修改正文，或直接添加一个新条目。")
+        raise ReviewError(_("该条目没有正文，无法拆分。可先修改正文，或直接添加一个新条目。"))
     if at is None:
         at = body.find("\n")
         if at < 0:
-            raise ReviewError("正文中没有换行，请填写拆分位置（在正文第几个字之后拆分）。")
+            raise ReviewError(_("正文中没有换行，请填写拆分位置（在正文第几个字之后拆分）。"))
     if not 0 < at < len(body):
-        raise ReviewError(f"拆分位置须在 1 到 {len(body) - 1} 之间（正文共 {len(body)} 个字）。")
+        raise ReviewError(
+            ngettext(
+                "拆分位置须在 1 到 %(last)s 之间（正文共 %(num)s 个字）。",
+                "拆分位置须在 1 到 %(last)s 之间（正文共 %(num)s 个字）。",
+                len(body),
+                last=len(body) - 1,
+            )
+        )
     first, second = body[:at].strip(), body[at:].strip()
     if not second:
-        raise ReviewError("拆分位置之后没有文字，请重新选择拆分位置。")
+        raise ReviewError(_("拆分位置之后没有文字，请重新选择拆分位置。"))
     label, title, rest = _title_and_body(second)
     if not title:
-        raise ReviewError("拆分位置之后只有编号，没有文字，请重新选择拆分位置。")
+        raise ReviewError(_("拆分位置之后只有编号，没有文字，请重新选择拆分位置。"))
     before = _item_snapshot(item)
     ordered = items_of(report, item.kind)
     item.body = first
@@ -254,7 +263,7 @@ def merge_with_next(item: ReportItem, actor: User, *, now: datetime) -> ReportIt
     ordered = items_of(report, item.kind)
     index = ordered.index(item)
     if index == len(ordered) - 1:
-        raise ReviewError("这是该类中的最后一条，没有可合并的下一条。")
+        raise ReviewError(_("这是该类中的最后一条，没有可合并的下一条。"))
     following = ordered[index + 1]
     before = _item_snapshot(item)
     removed = _item_snapshot(following)
@@ -280,7 +289,7 @@ def move_item(item: ReportItem, actor: User, *, direction: Direction, now: datet
     index = ordered.index(item)
     target = index - 1 if direction == "up" else index + 1
     if not 0 <= target < len(ordered):
-        raise ReviewError("已是第一条，不能上移。" if direction == "up" else "已是最后一条，不能下移。")
+        raise ReviewError(_("已是第一条，不能上移。") if direction == "up" else _("已是最后一条，不能下移。"))
     before = item.position
     ordered[index], ordered[target] = ordered[target], ordered[index]
     _renumber(ordered)
@@ -325,7 +334,7 @@ def add_item(
     body = _clean_body(body)
     ordered = items_of(report, kind)
     if position is not None and not 1 <= position <= len(ordered) + 1:
-        raise ReviewError(f"位置须在 1 到 {len(ordered) + 1} 之间。")
+        raise ReviewError(_("位置须在 1 到 %(last)s 之间。", last=len(ordered) + 1))
     item = ReportItem(report=report, kind=kind, number_label="", title=title, body=body, position=len(ordered) + 1)
     db.session.add(item)
     db.session.flush()
@@ -375,10 +384,10 @@ def confirm(report: SourceReport, actor: User, *, now: datetime) -> list[Task]:
     them, and a failure part-way (rolled back by the caller) leaves none.
     """
     if report.status == ReportStatus.CONFIRMED:
-        raise ReviewError("该报告已确认过，督办任务已生成，不能重复确认。")
+        raise ReviewError(_("该报告已确认过，督办任务已生成，不能重复确认。"))
     items = [item for kind in TASK_KINDS for item in items_of(report, kind)]
     if not items:
-        raise ReviewError("报告中没有存在不足或工作措施，无法生成督办任务。请先添加条目。")
+        raise ReviewError(_("报告中没有存在不足或工作措施，无法生成督办任务。请先添加条目。"))
     tasks = [_task_for(report, item, now) for item in items]
     report.status = ReportStatus.CONFIRMED
     db.session.flush()

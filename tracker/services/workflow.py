@@ -55,9 +55,7 @@ class ConflictError(WorkflowError):
     """The task changed since the form was loaded. ``changes`` lists (field label, value now)."""
 
     def __init__(self, changes: list[tuple[str, str]]) -> None:
-        super().__init__(
-            _("保存失败：在您编辑期间，其他人已修改了此任务。您的修改未保存，请查看最新内容后重新填写。")
-        )
+        super().__init__(_("保存失败：在您编辑期间，其他人已修改了此任务。您的修改未保存，请查看最新内容后重新填写。"))
         self.changes = changes
 
 
@@ -424,9 +422,7 @@ def urge(task: Task, actor: User, message: str, today: date, now: datetime) -> i
     return queued
 
 
-def add_milestone(
-    task: Task, actor: User, *, title: str, deadline: date, assignee: User | None, now: datetime
-) -> Task:
+def add_milestone(task: Task, actor: User, *, title: str, deadline: date, assignee: User | None, now: datetime) -> Task:
     """A milestone: a sub-task with its own deadline and owner, inside the parent's departments."""
     if task.parent_id is not None:
         raise WorkflowError(_("阶段任务下不能再分解阶段任务。"))

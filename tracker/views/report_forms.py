@@ -1,13 +1,15 @@
 """Forms of the report pages: upload, review, bulk assignment, links.
 
-The forms check the shape of the input (a number is a number, a date is a date), in Chinese; the
-rules are the review, links and workflow services'. Choices are filled by the view.
+The forms check the shape of the input (a number is a number, a date is a date), in the user's
+language; the rules are the review, links and workflow services'. Choices are filled by the view.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import LazyString, pgettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -16,6 +18,7 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -26,11 +29,20 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 from tracker.models import ItemKind, Priority
 from tracker.views.task_forms import PRIORITY_NAMES, ChineseDateField, optional_int
 
-ITEM_KIND_NAMES = {
-    ItemKind.ACHIEVEMENT: "工作情况及成效",
-    ItemKind.SHORTCOMING: "存在不足",
-    ItemKind.MEASURE: "下一步工作措施",
-}
+# The kinds in the order a report prints them.
+ITEM_KINDS = (ItemKind.ACHIEVEMENT, ItemKind.SHORTCOMING, ItemKind.MEASURE)
+
+
+def item_kind_name(kind: ItemKind) -> str:
+    """The name of a part of the report (工作情况及成效, 存在不足, 下一步工作措施) in the user's
+    language. A context of its own: "存在不足" names one item elsewhere ("Shortcoming"), a part of
+    the report here ("Shortcomings")."""
+    names = {
+        ItemKind.ACHIEVEMENT: pgettext("part of a report", "工作情况及成效"),
+        ItemKind.SHORTCOMING: pgettext("part of a report", "存在不足"),
+        ItemKind.MEASURE: pgettext("part of a report", "下一步工作措施"),
+    }
+    return names[kind]
 
 
 def _whole_number(message: str) -> Any:
@@ -51,44 +63,51 @@ def number_of(field: Field) -> int | None:
 
 class UploadForm(FlaskForm):
     # No check of the suffix here: the importer says what it accepts, and why, better.
-    file = FileField("报告文件（.txt 或 .docx）", validators=[FileRequired("请选择要导入的报告文件。")])
+    file = FileField(_l("报告文件（.txt 或 .docx）"), validators=[FileRequired(_l("请选择要导入的报告文件。"))])
 
 
 class DetailsForm(FlaskForm):
     title = StringField(
-        "报告标题", validators=[DataRequired("请填写报告标题。"), Length(max=300, message="报告标题过长。")]
+        _l("报告标题"),
+        validators=[DataRequired(_l("请填写报告标题。")), Length(max=300, message=_l("报告标题过长。"))],
     )
-    issuer = StringField("发布单位", validators=[Length(max=200, message="发布单位过长。")])
-    year = StringField("年度", validators=[_whole_number("年度须为四位数字，例如 2020。")])
-    report_date = ChineseDateField("成文日期", validators=[Optional()])
+    issuer = StringField(_l("发布单位"), validators=[Length(max=200, message=_l("发布单位过长。"))])
+    year = StringField(_l("年度"), validators=[_whole_number(_l("年度须为四位数字，例如 2020。"))])
+    report_date = ChineseDateField(_l("成文日期"), validators=[Optional()])
 
 
 class ItemForm(FlaskForm):
-    title = TextAreaField("标题", validators=[DataRequired("请填写标题。"), Length(max=500, message="标题过长。")])
-    body = TextAreaField("正文", validators=[Length(max=20000, message="正文过长。")])
+    title = TextAreaField(
+        _l("标题"), validators=[DataRequired(_l("请填写标题。")), Length(max=500, message=_l("标题过长。"))]
+    )
+    body = TextAreaField(_l("正文"), validators=[Length(max=20000, message=_l("正文过长。"))])
 
 
 class SplitForm(FlaskForm):
     at = StringField(
-        "拆分位置（在正文第几个字之后；留空则在第一个换行处）", validators=[_whole_number("拆分位置须为数字。")]
+        _l("拆分位置（在正文第几个字之后；留空则在第一个换行处）"),
+        validators=[_whole_number(_l("拆分位置须为数字。"))],
     )
 
 
 class MoveForm(FlaskForm):
-    direction = HiddenField(validators=[AnyOf(["up", "down"], message="请选择上移或下移。")])
+    direction = HiddenField(validators=[AnyOf(["up", "down"], message=_l("请选择上移或下移。"))])
 
 
 class AddItemForm(FlaskForm):
     kind = SelectField(
-        "类别",
-        choices={kind.value: name for kind, name in ITEM_KIND_NAMES.items()},
+        _l("类别"),
+        # SelectChoice, not a {value: label} dict: WTForms takes a dict of lazy labels for option groups.
+        choices=[SelectChoice(kind.value, LazyString(item_kind_name, kind)) for kind in ITEM_KINDS],
         default=ItemKind.MEASURE.value,
-        validators=[AnyOf([k.value for k in ItemKind], message="请选择类别。")],
+        validators=[AnyOf([k.value for k in ItemKind], message=_l("请选择类别。"))],
         validate_choice=False,
     )
-    title = TextAreaField("标题", validators=[DataRequired("请填写标题。"), Length(max=500, message="标题过长。")])
-    body = TextAreaField("正文", validators=[Length(max=20000, message="正文过长。")])
-    position = StringField("位置（第几条；留空则放在最后）", validators=[_whole_number("位置须为数字。")])
+    title = TextAreaField(
+        _l("标题"), validators=[DataRequired(_l("请填写标题。")), Length(max=500, message=_l("标题过长。"))]
+    )
+    body = TextAreaField(_l("正文"), validators=[Length(max=20000, message=_l("正文过长。"))])
+    position = StringField(_l("位置（第几条；留空则放在最后）"), validators=[_whole_number(_l("位置须为数字。"))])
 
 
 class ButtonForm(FlaskForm):
@@ -100,14 +119,14 @@ class AssignRowForm(Form):
 
     task_id = HiddenField()
     version = HiddenField()
-    lead_department = SelectField("牵头单位", coerce=optional_int, validate_choice=False)
-    co_departments = SelectMultipleField("配合单位", coerce=int, validate_choice=False)
-    deadline = ChineseDateField("完成时限", validators=[Optional()])
+    lead_department = SelectField(_l("牵头单位"), coerce=optional_int, validate_choice=False)
+    co_departments = SelectMultipleField(_l("配合单位"), coerce=int, validate_choice=False)
+    deadline = ChineseDateField(_l("完成时限"), validators=[Optional()])
     priority = SelectField(
-        "优先级",
-        choices={p.value: name for p, name in PRIORITY_NAMES.items()},
+        _l("优先级"),
+        choices=[SelectChoice(p.value, _l(name)) for p, name in PRIORITY_NAMES.items()],
         default=Priority.NORMAL.value,
-        validators=[AnyOf([p.value for p in Priority], message="请选择优先级。")],
+        validators=[AnyOf([p.value for p in Priority], message=_l("请选择优先级。"))],
         validate_choice=False,
     )
 
@@ -121,12 +140,12 @@ class BulkAssignForm(FlaskForm):
 
 
 class LinkDecisionForm(FlaskForm):
-    decision = HiddenField(validators=[AnyOf(["accept", "reject"], message="请选择采纳或不采纳。")])
+    decision = HiddenField(validators=[AnyOf(["accept", "reject"], message=_l("请选择采纳或不采纳。"))])
 
 
 class ManualLinkForm(FlaskForm):
     """Link a measure by hand to the shortcoming in the URL; the view checks both belong to the report."""
 
     measure = SelectField(
-        "工作措施", coerce=optional_int, validators=[DataRequired("请选择工作措施。")], validate_choice=False
+        _l("工作措施"), coerce=optional_int, validators=[DataRequired(_l("请选择工作措施。"))], validate_choice=False
     )

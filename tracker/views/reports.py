@@ -14,6 +14,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
@@ -21,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from tracker.clock import utcnow
 from tracker.extensions import db, login_manager
+from tracker.i18n import N_
 from tracker.importer import ReportImportError, parse_report
 from tracker.models import (
     Department,
@@ -41,11 +44,17 @@ from tracker.views import report_forms as forms
 bp = Blueprint("reports", __name__)
 
 REPORTS_PER_PAGE = 30
-STATUS_NAMES = {ReportStatus.IN_REVIEW: "待审核确认", ReportStatus.CONFIRMED: "已确认"}
+# Chinese names and messages (message ids): translate them where they are shown.
+STATUS_NAMES = {ReportStatus.IN_REVIEW: N_("待审核确认"), ReportStatus.CONFIRMED: N_("已确认")}
 # The kinds in the order a report prints them.
-KIND_ORDER = (ItemKind.ACHIEVEMENT, ItemKind.SHORTCOMING, ItemKind.MEASURE)
-INVALID_INPUT = "提交的内容有误，请按提示修改。"
-CONCURRENT_CHANGE = "其他人刚刚修改了这份报告，您的修改未保存。请查看最新内容后重试。"
+KIND_ORDER = forms.ITEM_KINDS
+INVALID_INPUT = N_("提交的内容有误，请按提示修改。")
+CONCURRENT_CHANGE = N_("其他人刚刚修改了这份报告，您的修改未保存。请查看最新内容后重试。")
+
+
+def _status_names() -> dict[ReportStatus, str]:
+    """The names of the report statuses in the user's language."""
+    return {status: _(name) for status, name in STATUS_NAMES.items()}
 
 
 @bp.before_request
@@ -118,7 +127,7 @@ def _render_index(form: forms.UploadForm, status: int = 200) -> Any:
         form=form,
         item_counts=item_counts,
         task_counts=task_counts,
-        status_names=STATUS_NAMES,
+        status_names=_status_names(),
         kinds=KIND_ORDER,
     ), status
 
@@ -129,7 +138,7 @@ def upload() -> Any:
     the duplicate check refuses it."""
     form = forms.UploadForm()
     if not form.validate_on_submit():
-        flash(INVALID_INPUT, "error")
+        flash(_(INVALID_INPUT), "error")
         return _render_index(form, 400)
     data = form.file.data.read()
     filename = PurePath(form.file.data.filename or "").name[-255:]
@@ -148,12 +157,29 @@ def upload() -> Any:
         return _render_index(form, 400)
     except DuplicateReportError as error:
         db.session.rollback()
-        flash(str(error), "error")
+        # The service's message is in Chinese (it is the command line's too): say it here in the user's language.
+        existing = error.existing
+        flash(
+            _(
+                "该报告已导入过（编号 %(id)s：%(title)s），不能重复导入。",
+                id=existing.id,
+                title=existing.title or existing.original_filename,
+            ),
+            "error",
+        )
         return _render_index(form, 409)
     db.session.commit()
+    counts = (
+        ngettext("%(num)s 项工作成效", "%(num)s 项工作成效", len(parsed.achievements)),
+        ngettext("%(num)s 项存在不足", "%(num)s 项存在不足", len(parsed.shortcomings)),
+        ngettext("%(num)s 项工作措施", "%(num)s 项工作措施", len(parsed.measures)),
+    )
     flash(
-        f"已导入《{report.title}》：{len(parsed.achievements)} 项工作成效、{len(parsed.shortcomings)} 项存在不足、"
-        f"{len(parsed.measures)} 项工作措施。请核对条目，确认后生成督办任务。",
+        _(
+            "已导入《%(title)s》：%(counts)s。请核对条目，确认后生成督办任务。",
+            title=report.title,
+            counts=_("、").join(counts),
+        ),
         "success",
     )
     return redirect(url_for("reports.review", report_id=report.id))
@@ -174,7 +200,7 @@ def _render_review(report: SourceReport, status: int = 200, given: dict[str, Fla
     items = db.session.scalars(
         sa.select(ReportItem).where(ReportItem.report_id == report.id).order_by(ReportItem.position, ReportItem.id)
     ).all()
-    groups = [(kind, forms.ITEM_KIND_NAMES[kind], [i for i in items if i.kind == kind]) for kind in KIND_ORDER]
+    groups = [(kind, forms.item_kind_name(kind), [i for i in items if i.kind == kind]) for kind in KIND_ORDER]
     page_forms: dict[str, FlaskForm] = {
         "details": forms.DetailsForm(
             formdata=None,
@@ -198,7 +224,7 @@ def _render_review(report: SourceReport, status: int = 200, given: dict[str, Fla
         groups=groups,
         forms=page_forms,
         task_count=task_count,
-        status_names=STATUS_NAMES,
+        status_names=_status_names(),
     ), status
 
 
@@ -213,7 +239,7 @@ def _review_step(
     its message; on a refusal, show the page again with the form as filled and the reason."""
     report = load_report(report_id)
     if not form.validate_on_submit():
-        flash(INVALID_INPUT, "error")
+        flash(_(INVALID_INPUT), "error")
         return _render_review(report, 400, {form_key: form})
     try:
         message = perform(report)
@@ -223,7 +249,7 @@ def _review_step(
         return _render_review(load_report(report_id), 409, {form_key: form})
     except sa.exc.IntegrityError:
         db.session.rollback()
-        flash(CONCURRENT_CHANGE, "error")
+        flash(_(CONCURRENT_CHANGE), "error")
         return _render_review(load_report(report_id), 409, {form_key: form})
     db.session.commit()
     flash(message, "success")
@@ -244,7 +270,7 @@ def edit_details(report_id: int) -> Any:
             report_date=form.report_date.data,
             now=utcnow(),
         )
-        return "报告信息已保存。"
+        return _("报告信息已保存。")
 
     return _review_step(report_id, "details", form, perform)
 
@@ -256,7 +282,7 @@ def edit_item(report_id: int, item_id: int) -> Any:
     def perform(report: SourceReport) -> str:
         item = load_item(report, item_id)
         review.edit_item(item, current_user, title=form.title.data, body=form.body.data, now=utcnow())
-        return f"已保存“{item.title}”。"
+        return _("已保存“%(title)s”。", title=item.title)
 
     return _review_step(report_id, f"edit-{item_id}", form, perform, f"item-{item_id}")
 
@@ -268,7 +294,7 @@ def split_item(report_id: int, item_id: int) -> Any:
     def perform(report: SourceReport) -> str:
         item = load_item(report, item_id)
         created = review.split_item(item, current_user, at=forms.number_of(form.at), now=utcnow())
-        return f"已拆分为两条：“{item.title}”和“{created.title}”。"
+        return _("已拆分为两条：“%(first)s”和“%(second)s”。", first=item.title, second=created.title)
 
     return _review_step(report_id, f"split-{item_id}", form, perform, f"item-{item_id}")
 
@@ -277,7 +303,7 @@ def split_item(report_id: int, item_id: int) -> Any:
 def merge_item(report_id: int, item_id: int) -> Any:
     def perform(report: SourceReport) -> str:
         item = review.merge_with_next(load_item(report, item_id), current_user, now=utcnow())
-        return f"已将下一条合并到“{item.title}”。"
+        return _("已将下一条合并到“%(title)s”。", title=item.title)
 
     return _review_step(report_id, "button", forms.ButtonForm(), perform, f"item-{item_id}")
 
@@ -289,7 +315,7 @@ def move_item(report_id: int, item_id: int) -> Any:
     def perform(report: SourceReport) -> str:
         item = load_item(report, item_id)
         review.move_item(item, current_user, direction=form.direction.data, now=utcnow())
-        return f"已将“{item.title}”移到第 {item.position} 条。"
+        return _("已将“%(title)s”移到第 %(position)s 条。", title=item.title, position=item.position)
 
     return _review_step(report_id, "button", form, perform, f"item-{item_id}")
 
@@ -300,7 +326,7 @@ def delete_item(report_id: int, item_id: int) -> Any:
         item = load_item(report, item_id)
         title = item.title
         review.delete_item(item, current_user, now=utcnow())
-        return f"已删除“{title}”。"
+        return _("已删除“%(title)s”。", title=title)
 
     return _review_step(report_id, "button", forms.ButtonForm(), perform)
 
@@ -319,7 +345,12 @@ def add_item(report_id: int) -> Any:
             position=forms.number_of(form.position),
             now=utcnow(),
         )
-        return f"已添加“{item.title}”（{forms.ITEM_KIND_NAMES[item.kind]}第 {item.position} 条）。"
+        return _(
+            "已添加“%(title)s”（%(kind)s第 %(position)s 条）。",
+            title=item.title,
+            kind=forms.item_kind_name(item.kind),
+            position=item.position,
+        )
 
     return _review_step(report_id, "add", form, perform, "add-item")
 
@@ -329,7 +360,7 @@ def confirm(report_id: int) -> Any:
     """Make the tasks, all in one commit, and go on to assign them."""
     report = load_report(report_id)
     if not forms.ButtonForm().validate_on_submit():
-        flash(INVALID_INPUT, "error")
+        flash(_(INVALID_INPUT), "error")
         return _render_review(report, 400)
     try:
         tasks = review.confirm(report, current_user, now=utcnow())
@@ -338,7 +369,14 @@ def confirm(report_id: int) -> Any:
         flash(refusal.message, "error")
         return _render_review(load_report(report_id), 409)
     db.session.commit()
-    flash(f"报告已确认，生成 {len(tasks)} 项督办任务。请逐项选择牵头单位和完成时限后交办。", "success")
+    flash(
+        ngettext(
+            "报告已确认，生成 %(num)s 项督办任务。请逐项选择牵头单位和完成时限后交办。",
+            "报告已确认，生成 %(num)s 项督办任务。请逐项选择牵头单位和完成时限后交办。",
+            len(tasks),
+        ),
+        "success",
+    )
     return redirect(url_for("reports.assign", report_id=report_id))
 
 
@@ -383,7 +421,7 @@ def assign(report_id: int) -> Any:
     is assigned; blank and unchanged rows are skipped. One refusal saves nothing."""
     report = load_report(report_id)
     if report.status != ReportStatus.CONFIRMED:
-        flash("请先审核并确认报告条目，生成督办任务后再交办。", "error")
+        flash(_("请先审核并确认报告条目，生成督办任务后再交办。"), "error")
         return redirect(url_for("reports.review", report_id=report_id))
     tasks = _report_tasks(report)
     for task in tasks:
@@ -396,25 +434,25 @@ def assign(report_id: int) -> Any:
     form = forms.BulkAssignForm()
     _fill_department_choices(form, departments)
     if not form.validate():
-        flash(INVALID_INPUT + "所有任务均未交办。", "error")
+        flash(_("提交的内容有误，请按提示修改。所有任务均未交办。"), "error")
         return _render_assign(report, form, tasks, {}, 400)
     row_errors, assigned = _assign_rows(form, {t.id: t for t in tasks}, {d.id: d for d in departments})
     if row_errors:
         db.session.rollback()
-        flash("部分任务未能交办，所有任务均未保存。请按提示修改后重新提交。", "error")
+        flash(_("部分任务未能交办，所有任务均未保存。请按提示修改后重新提交。"), "error")
         return _render_assign(report, form, _report_tasks(report), row_errors, 409)
     db.session.commit()
     if assigned:
-        flash(f"已交办 {assigned} 项任务。", "success")
+        flash(ngettext("已交办 %(num)s 项任务。", "已交办 %(num)s 项任务。", assigned), "success")
     else:
-        flash("没有需要交办的任务：请为任务选择牵头单位并填写完成时限。", "info")
+        flash(_("没有需要交办的任务：请为任务选择牵头单位并填写完成时限。"), "info")
     return redirect(url_for("reports.assign", report_id=report_id))
 
 
 def _fill_department_choices(form: forms.BulkAssignForm, departments: list[Department]) -> None:
     choices = [(d.id, d.name) for d in departments]
     for row in form.rows:
-        row.form.lead_department.choices = [(None, "请选择")] + choices
+        row.form.lead_department.choices = [(None, _("请选择"))] + choices
         row.form.co_departments.choices = choices
 
 
@@ -430,14 +468,14 @@ def _assign_rows(
         row: forms.AssignRowForm = entry.form
         task = tasks.get(int(row.task_id.data)) if (row.task_id.data or "").isdigit() else None
         if task is None:
-            errors[index] = "该任务不属于此报告，请刷新页面。"
+            errors[index] = _("该任务不属于此报告，请刷新页面。")
             continue
         lead = departments.get(row.lead_department.data or 0)
         deadline: date | None = row.deadline.data
         if lead is None and deadline is None:
             continue
         if lead is None or deadline is None:
-            errors[index] = "请同时选择牵头单位和填写完成时限，或将两项都留空。"
+            errors[index] = _("请同时选择牵头单位和填写完成时限，或将两项都留空。")
             continue
         co = [departments[i] for i in row.co_departments.data or [] if i in departments]
         priority = Priority(row.priority.data)
@@ -515,7 +553,7 @@ def _render_links(report: SourceReport, status: int = 200, given: dict[int, Flas
     for shortcoming in shortcomings:
         linked = {link.measure_id for link in by_shortcoming[shortcoming.id][LinkStatus.ACCEPTED]}
         form = (given or {}).get(shortcoming.id) or forms.ManualLinkForm(formdata=None, prefix=f"link{shortcoming.id}")
-        form.measure.choices = [(None, "请选择")] + [
+        form.measure.choices = [(None, _("请选择"))] + [
             (m.id, f"{m.number_label}{m.title}") for m in measures if m.id not in linked
         ]
         manual_forms[shortcoming.id] = form
@@ -535,7 +573,7 @@ def _render_links(report: SourceReport, status: int = 200, given: dict[int, Flas
 def _links_step(report_id: int, form: FlaskForm, perform: Callable[[SourceReport], str], anchor: str = "") -> Any:
     report = load_report(report_id)
     if not form.validate_on_submit():
-        flash(INVALID_INPUT, "error")
+        flash(_(INVALID_INPUT), "error")
         return _render_links(report, 400)
     try:
         message = perform(report)
@@ -545,7 +583,7 @@ def _links_step(report_id: int, form: FlaskForm, perform: Callable[[SourceReport
         return _render_links(load_report(report_id), 409)
     except sa.exc.IntegrityError:
         db.session.rollback()
-        flash(CONCURRENT_CHANGE, "error")
+        flash(_(CONCURRENT_CHANGE), "error")
         return _render_links(load_report(report_id), 409)
     db.session.commit()
     flash(message, "success")
@@ -556,7 +594,11 @@ def _links_step(report_id: int, form: FlaskForm, perform: Callable[[SourceReport
 def suggest_links(report_id: int) -> Any:
     def perform(report: SourceReport) -> str:
         suggested = links.suggest(report, now=utcnow())
-        return f"已按文字相似度生成 {len(suggested)} 条关联建议（已不采纳的不再建议）。"
+        return ngettext(
+            "已按文字相似度生成 %(num)s 条关联建议（已不采纳的不再建议）。",
+            "已按文字相似度生成 %(num)s 条关联建议（已不采纳的不再建议）。",
+            len(suggested),
+        )
 
     return _links_step(report_id, forms.ButtonForm(), perform)
 
@@ -572,8 +614,10 @@ def decide_link(report_id: int, link_id: int) -> Any:
     def perform(_report: SourceReport) -> str:
         accept = form.decision.data == "accept"
         links.decide(link, current_user, accept=accept, now=utcnow())
-        verdict = "已采纳" if accept else "已不采纳"
-        return f"{verdict}：“{link.measure.title}”针对“{link.shortcoming.title}”。"
+        names = {"measure": link.measure.title, "shortcoming": link.shortcoming.title}
+        if accept:
+            return _("已采纳：“%(measure)s”针对“%(shortcoming)s”。", **names)
+        return _("已不采纳：“%(measure)s”针对“%(shortcoming)s”。", **names)
 
     return _links_step(report_id, form, perform, f"shortcoming-{shortcoming_id}")
 
@@ -584,7 +628,7 @@ def add_link(report_id: int, shortcoming_id: int) -> Any:
     report = load_report(report_id)
     shortcoming = load_item(report, shortcoming_id)
     if not form.validate_on_submit():
-        flash(INVALID_INPUT, "error")
+        flash(_(INVALID_INPUT), "error")
         return _render_links(report, 400, {shortcoming_id: form})
     measure = load_item(report, form.measure.data)
     try:
@@ -594,5 +638,8 @@ def add_link(report_id: int, shortcoming_id: int) -> Any:
         flash(refusal.message, "error")
         return _render_links(load_report(report_id), 409, {shortcoming_id: form})
     db.session.commit()
-    flash(f"已关联：“{measure.title}”针对“{shortcoming.title}”。", "success")
+    flash(
+        _("已关联：“%(measure)s”针对“%(shortcoming)s”。", measure=measure.title, shortcoming=shortcoming.title),
+        "success",
+    )
     return redirect(url_for("reports.links_page", report_id=report_id, _anchor=f"shortcoming-{shortcoming_id}"))
