@@ -33,6 +33,7 @@ class Action(enum.StrEnum):
     VIEW_ALL = "view_all"  # every task and department
     MANAGE_PEOPLE = "manage_people"  # users and departments
     MANAGE_CALENDAR = "manage_calendar"  # holidays and make-up working days
+    MANAGE_MAIL = "manage_mail"  # the outbox: read every mail, retry failed ones; the reminder policy
 
 
 OFFICE_ROLES = frozenset({Role.ADMIN, Role.LEGAL})  # the legal office, and the administrator
@@ -44,6 +45,7 @@ _GLOBAL: dict[Action, frozenset[Role]] = {
     Action.VIEW_ALL: OVERSIGHT_ROLES,
     Action.MANAGE_PEOPLE: frozenset({Role.ADMIN}),
     Action.MANAGE_CALENDAR: OFFICE_ROLES,
+    Action.MANAGE_MAIL: OFFICE_ROLES,
     Action.EDIT_TASK: OFFICE_ROLES,
 }
 # Task actions that belong to the legal office whoever owns the task.

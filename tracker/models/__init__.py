@@ -2,8 +2,8 @@
 
 from tracker.models.audit import AuditEvent
 from tracker.models.calendar import CalendarDay
-from tracker.models.outbox import Notification, NotificationStatus
-from tracker.models.people import Department, Role, User
+from tracker.models.outbox import Notification, NotificationStatus, OfflineChase, Setting
+from tracker.models.people import Department, ReminderMode, Role, User
 from tracker.models.reports import (
     ItemKind,
     LinkStatus,
@@ -39,11 +39,14 @@ __all__ = [
     "LinkStatus",
     "Notification",
     "NotificationStatus",
+    "OfflineChase",
     "Priority",
+    "ReminderMode",
     "ProgressUpdate",
     "ReportItem",
     "ReportStatus",
     "Role",
+    "Setting",
     "ShortcomingMeasureLink",
     "SourceReport",
     "Task",

@@ -21,6 +21,13 @@ class Role(enum.StrEnum):
     STAFF = "staff"  # 部门工作人员
 
 
+class ReminderMode(enum.StrEnum):
+    """What a user receives of the non-urgent reminders; escalations and overdue notices always go."""
+
+    EVERY = "every"  # each reminder as its own mail
+    DIGEST = "digest"  # only the weekly digest
+
+
 class Department(db.Model):
     __tablename__ = "departments"
 
@@ -46,6 +53,7 @@ class User(UserMixin, db.Model):
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(sa.String(10), default="zh")
+    reminder_mode: Mapped[ReminderMode] = mapped_column(enum_column(ReminderMode), default=ReminderMode.EVERY)
     # Part of the session cookie's user id: a new password ends every other session.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -91,6 +92,8 @@ class Task(db.Model):
     extension_count: Mapped[int] = mapped_column(default=0)
     sent_back_count: Mapped[int] = mapped_column(default=0)  # closures returned (退办): for 一次办结率
     closure_summary: Mapped[str] = mapped_column(sa.Text, default="")
+    # Per-task changes to the reminder policy (same keys as the policy), or None for the default.
+    reminder_overrides: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -117,6 +117,8 @@ NAV_ITEMS: tuple[tuple[str, str, Action | None], ...] = (
     ("tasks.my_work", N_("我的待办"), None),
     ("tasks.index", N_("督办任务"), Action.VIEW_ALL),
     ("reports.index", N_("年度报告"), Action.MANAGE_REPORTS),
+    ("mail.index", N_("邮件"), Action.MANAGE_MAIL),
+    ("calendar.index", N_("节假日"), Action.MANAGE_CALENDAR),
     ("admin.index", N_("系统管理"), Action.MANAGE_PEOPLE),
     ("account.settings", N_("个人设置"), None),
 )
