@@ -28,7 +28,7 @@ from tracker.models import (
     UpdateKind,
     User,
 )
-from tracker.services import evidence, outbox
+from tracker.services import evidence, outbox, reminders
 from tracker.services.audit import record_event
 
 WORKABLE_STATES = frozenset({TaskState.NOT_STARTED, TaskState.IN_PROGRESS})
@@ -167,6 +167,12 @@ def assign(
     task.priority = priority
     if task.original_deadline is None:
         task.original_deadline = deadline
+    if (
+        before["deadline"] != snapshot(task)["deadline"]
+        or before["lead_department_id"] != lead_department.id
+        or (before["assignee_id"] != (assignee.id if assignee else None))
+    ):
+        reminders.drop_queued_reminders(task)
     if new_owner or task.assignment == Assignment.UNASSIGNED:
         task.assignment = Assignment.ASSIGNED
         task.assigned_at = now
@@ -310,6 +316,7 @@ def decide_extension(request: ExtensionRequest, actor: User, *, approve: bool, n
             task.original_deadline = task.deadline
         task.deadline = request.requested_deadline
         task.extension_count += 1
+        reminders.drop_queued_reminders(task)
     _audit(
         "extension_approved" if approve else "extension_refused", task, actor, before, now, note=request.decision_note
     )

@@ -1,0 +1,153 @@
+"""The reminder planner walked day by day around a deadline, across the 2021 National Day holiday.
+
+The task is due Friday 8 October 2021. Holidays: 19–21 September (Mid-Autumn) and 1–7 October;
+make-up working days: Saturday 18 September, Sunday 26 September and Saturday 9 October.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import make_task
+from tracker.extensions import db
+from tracker.models import Assignment, Notification, NotificationStatus, ProgressUpdate, ReminderMode, TaskState
+from tracker.services import reminders, workflow
+
+DEADLINE = date(2021, 10, 8)
+FIRST_DAY = date(2021, 9, 8)
+LAST_DAY = date(2021, 10, 28)
+
+
+def at_nine(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+
+
+@pytest.fixture
+def task(personas, ctx):
+    task = make_task(
+        title="深化改革，力保落实到位",
+        lead_department_id=personas.bob_dept.id,
+        deadline=DEADLINE,
+        state=TaskState.IN_PROGRESS,
+        assignment=Assignment.ACKNOWLEDGED,
+        acknowledged_at=datetime(2021, 9, 1, 2, 0, tzinfo=UTC),
+        created_at=datetime(2021, 9, 1, 1, 0, tzinfo=UTC),
+    )
+    db.session.add(
+        ProgressUpdate(
+            task=task, percent_done=20, text="方案已起草", created_at=datetime(2021, 9, 15, 3, 0, tzinfo=UTC)
+        )
+    )
+    db.session.commit()
+    return task
+
+
+def walk(first: date = FIRST_DAY, last: date = LAST_DAY) -> dict[date, set[tuple[str, str]]]:
+    """Run the planner at 08:00 and at 09:00 and 15:00 each day; what was queued, by day."""
+    queued: dict[date, set[tuple[str, str]]] = defaultdict(set)
+    day = first
+    while day <= last:
+        for hour_utc in (0, 1, 7):  # 08:00, 09:00, 15:00 in Shanghai
+            moment = datetime(day.year, day.month, day.day, hour_utc, 0, tzinfo=UTC)
+            reminders.queue(reminders.plan(moment), moment)
+        db.session.commit()
+        for kind, email in db.session.execute(
+            sa.select(Notification.kind, Notification.recipient_email).where(
+                sa.func.date(Notification.created_at) == day.isoformat()
+                if db.engine.dialect.name == "sqlite"
+                else sa.cast(Notification.created_at, sa.Date) == day
+            )
+        ):
+            queued[day].add((kind, email))
+        day += timedelta(days=1)
+    return queued
+
+
+BOB, ALICE, LEADER = "bob@example.gov.cn", "alice@example.gov.cn", "erin@example.gov.cn"
+
+
+def test_it_sends_exactly_the_right_mails_on_the_right_days(task):
+    queued = walk()
+    expected = {
+        date(2021, 9, 13): {("due_soon", BOB)},  # 14 working days before
+        date(2021, 9, 23): {("due_soon", BOB)},  # 7
+        date(2021, 9, 28): {("due_soon", BOB)},  # 3
+        date(2021, 9, 30): {("due_soon", BOB)},  # 1: the holiday comes in between
+        DEADLINE: {("due_today", BOB)},
+        date(2021, 10, 9): {("overdue", BOB), ("overdue_legal", ALICE)},  # a make-up Saturday
+        date(2021, 10, 11): {("overdue", BOB), ("overdue_legal", ALICE)},  # the next week's first notice
+        date(2021, 10, 15): {("overdue", BOB), ("progress_request", BOB)},  # 30 days without progress
+        date(2021, 10, 18): {("overdue", BOB), ("overdue_legal", ALICE)},
+        date(2021, 10, 22): {("overdue", BOB), ("escalation_leader", LEADER)},  # 14 days late
+        date(2021, 10, 25): {("overdue", BOB), ("overdue_legal", ALICE), ("escalation_leader", LEADER)},
+    }
+    for day in (12, 13, 14, 19, 20, 21, 26, 27, 28):
+        expected.setdefault(date(2021, 10, day), {("overdue", BOB)})
+    assert dict(queued) == expected
+
+
+def test_it_sends_nothing_on_rest_days_or_before_nine(task):
+    queued = walk(date(2021, 10, 1), date(2021, 10, 7))
+    assert dict(queued) == {}
+
+
+def test_it_plans_the_same_mail_once_however_often_it_runs(task):
+    moment = at_nine(date(2021, 9, 30))
+    assert reminders.queue(reminders.plan(moment), moment) == 1
+    assert reminders.queue(reminders.plan(moment), moment) == 0
+    subject = db.session.scalar(sa.select(Notification.subject))
+    assert subject == "【督办提醒】深化改革，力保落实到位 距截止还有1个工作日"
+
+
+def test_it_starts_a_new_schedule_when_the_deadline_moves_and_drops_the_queued_ones(task, personas):
+    moment = at_nine(date(2021, 9, 30))
+    reminders.queue(reminders.plan(moment), moment)
+    request = workflow.request_extension(
+        task,
+        db.session.get(type(personas.bob), personas.bob.id),
+        new_deadline=date(2021, 10, 29),
+        reason="等待批复",
+        now=moment,
+    )
+    workflow.decide_extension(
+        request, db.session.get(type(personas.alice), personas.alice.id), approve=True, note="", now=moment
+    )
+    statuses = db.session.scalars(sa.select(Notification.status)).all()
+    assert statuses == [NotificationStatus.CANCELLED]
+    later = at_nine(date(2021, 10, 26))  # 3 working days before 29 October
+    [mail] = [m for m in reminders.plan(later) if m.kind == "due_soon"]
+    assert mail.dedup_key.startswith(f"due_soon:{task.id}:2021-10-29:3:")
+
+
+@pytest.mark.parametrize("state", [TaskState.DONE, TaskState.ON_HOLD, TaskState.CANCELLED, TaskState.PENDING_REVIEW])
+def test_it_leaves_closed_and_held_tasks_alone(task, state):
+    task.state = state
+    db.session.commit()
+    assert reminders.plan(at_nine(date(2021, 10, 11))) == []
+
+
+def test_it_keeps_non_urgent_reminders_from_digest_only_users_but_not_escalations(task, personas):
+    bob = db.session.get(type(personas.bob), personas.bob.id)
+    bob.reminder_mode = ReminderMode.DIGEST
+    db.session.commit()
+    assert reminders.plan(at_nine(date(2021, 9, 30))) == []
+    kinds = {m.kind for m in reminders.plan(at_nine(date(2021, 10, 15)))}
+    assert kinds == {"overdue"}
+
+
+def test_it_reminds_the_assignee_of_a_milestone(task, personas):
+    milestone = make_task(
+        parent_id=task.id,
+        title="完成调研",
+        lead_department_id=personas.bob_dept.id,
+        assignee_id=personas.carol.id,
+        deadline=date(2021, 9, 30),
+        assignment=Assignment.ACKNOWLEDGED,
+        created_at=datetime(2021, 9, 20, tzinfo=UTC),
+    )
+    mails = [m for m in reminders.plan(at_nine(date(2021, 9, 29))) if m.task_id == milestone.id]
+    assert [(m.kind, m.recipient.email) for m in mails] == [("due_soon", "carol@example.gov.cn")]
