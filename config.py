@@ -53,6 +53,13 @@ SETTINGS: tuple[Setting, ...] = (
         "are trusted (needed for sign-in throttling by address behind a proxy).",
         int,
     ),
+    Setting(
+        "SCHEDULER",
+        True,
+        "Run the reminder scheduler inside `python run.py`. With several web workers, set it to false "
+        "and run `flask --app tracker scheduler` as its own process.",
+        _as_bool,
+    ),
     Setting("DEMO_DATA", True, "Load the demo data into an empty database on `python run.py`.", _as_bool),
 )
 
@@ -84,6 +91,7 @@ class Config:
     EVIDENCE_DIR: str | None = None
     PROXY_COUNT = 0
     DEMO_DATA = True
+    SCHEDULER = True
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True
@@ -108,4 +116,5 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     TESTING = True
     DEMO_DATA = False
+    SCHEDULER = False
     SECRET_KEY = "test-secret-key"

@@ -32,6 +32,12 @@ def main() -> None:
             summary = load_demo(today=local_today(), now=utcnow())
             db.session.commit()
             print(summary.describe(), flush=True)
+    if app.config["SCHEDULER"]:
+        from tracker.scheduler import build_scheduler
+
+        scheduler, lock = build_scheduler(app)
+        scheduler.start()
+        print("提醒调度器已在本进程内启动。", flush=True)
     print(f"整改督办台账 running on http://{args.host}:{args.port}/", flush=True)
     # No reloader: it would start a second process (and later a second scheduler).
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False)

@@ -94,6 +94,7 @@ MATRIX = [
     ("POST", "/tasks/{task}/cancel", OFFICE),
     ("POST", "/tasks/{task}/urge", OFFICE),
     ("POST", "/tasks/{task}/milestones", OFFICE | {"bob"}),
+    ("POST", "/tasks/{task}/chases", OFFICE),
 ]
 CASES = [
     pytest.param(method, path, person, person in allowed, id=f"{person}-{method}-{path}")
@@ -259,3 +260,29 @@ def test_it_lists_my_work_by_urgency_with_working_days(app, client, scene):
     page = client.get("/my").get_data(as_text=True)
     assert page.index("加强培训，增强法治意识") < page.index("另一项任务")
     assert "个工作日" in page
+
+
+def test_it_keeps_a_chase_record_of_mails_and_offline_chases(app, client, scene):
+    login(client, PEOPLE["alice"])
+    token = csrf_token(client, "/my")
+    client.post(f"/tasks/{scene['task']}/urge", data={"csrf_token": token, "message": "请本周反馈"})
+    response = client.post(
+        f"/tasks/{scene['task']}/chases",
+        data={"csrf_token": token, "method": "phone", "happened_on": "2026-06-01", "note": "电话联系张支队长"},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "催办记录已添加" in page
+    record = page[page.index("催办记录</h2>") :]
+    assert "电话催办" in record and "电话联系张支队长" in record
+    assert "【催办】加强培训，增强法治意识" in record and "bob@example.gov.cn" in record
+    assert "交办通知" in record  # the mail sent when the task was assigned
+
+
+def test_it_refuses_an_offline_chase_in_the_future(client, scene):
+    login(client, PEOPLE["alice"])
+    response = client.post(
+        f"/tasks/{scene['task']}/chases",
+        data={"csrf_token": csrf_token(client, "/my"), "method": "visit", "happened_on": "2099-01-01", "note": "上门"},
+    )
+    assert response.status_code == 409 and "催办时间不能晚于现在" in response.get_data(as_text=True)

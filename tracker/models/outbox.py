@@ -5,9 +5,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
+from tracker.models.people import User
 from tracker.models.types import UTCDateTime, enum_column, utcnow
 
 
@@ -64,6 +65,8 @@ class OfflineChase(db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     happened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
 
 
 class Setting(db.Model):

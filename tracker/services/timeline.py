@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from tracker.extensions import db
-from tracker.models import AuditEvent, ProgressUpdate, Task, User
+from tracker.models import AuditEvent, Notification, OfflineChase, ProgressUpdate, Task, User
 
 # Events whose content the progress update itself shows.
 SHOWN_AS_UPDATES = frozenset({"progress_recorded", "closure_submitted"})
@@ -44,3 +44,15 @@ def task_timeline(task: Task) -> list[Entry]:
         if event.action not in SHOWN_AS_UPDATES
     ]
     return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def chase_record(task: Task) -> list[Notification | OfflineChase]:
+    """催办记录: every mail queued about the task (reminders, 催办, 催签…) and every chase
+    logged by hand, newest first."""
+    mails = db.session.scalars(sa.select(Notification).where(Notification.task_id == task.id)).all()
+    chases = db.session.scalars(
+        sa.select(OfflineChase).where(OfflineChase.task_id == task.id).options(selectinload(OfflineChase.actor))
+    ).all()
+    return sorted(
+        [*mails, *chases], key=lambda r: r.happened_at if isinstance(r, OfflineChase) else r.created_at, reverse=True
+    )

@@ -21,6 +21,7 @@ from tracker.models import (
     Department,
     ExtensionRequest,
     ExtensionStatus,
+    OfflineChase,
     Priority,
     ProgressUpdate,
     Task,
@@ -468,3 +469,35 @@ def add_milestone(task: Task, actor: User, *, title: str, deadline: date, assign
         after={"milestone_id": milestone.id, "title": title, "deadline": deadline.isoformat()},
     )
     return milestone
+
+
+CHASE_METHODS = ("phone", "visit", "meeting", "other")
+
+
+def log_offline_chase(
+    task: Task, actor: User, *, method: str, note: str, happened_at: datetime, now: datetime
+) -> OfflineChase:
+    """A 催办 done outside the system (a call, a visit), recorded in the task's 催办记录."""
+    if method not in CHASE_METHODS:
+        raise WorkflowError(_("请选择催办方式。"))
+    if happened_at > now:
+        raise WorkflowError(_("催办时间不能晚于现在。"))
+    chase = OfflineChase(
+        task_id=task.id,
+        actor_id=actor.id,
+        method=method,
+        note=(note or "").strip(),
+        happened_at=happened_at,
+        created_at=now,
+    )
+    db.session.add(chase)
+    db.session.flush()
+    record_event(
+        "offline_chase_logged",
+        now=now,
+        actor=actor,
+        object_type="task",
+        object_id=task.id,
+        after={"method": method, "note": chase.note},
+    )
+    return chase

@@ -20,6 +20,7 @@ from tracker.i18n import N_
 from tracker.models import ItemKind, Role, TaskState
 from tracker.policy import Action, can
 from tracker.services.deadlines import Standing
+from tracker.views.task_forms import CHASE_METHOD_NAMES
 
 STATE_NAMES = {
     TaskState.NOT_STARTED: N_("未开始"),
@@ -94,6 +95,7 @@ EVENT_NAMES = {
     "task_resumed": N_("恢复办理"),
     "task_cancelled": N_("撤销"),
     "task_urged": N_("催办"),
+    "offline_chase_logged": N_("记录线下催办"),
     "milestone_added": N_("添加阶段任务"),
     "task_created": N_("生成任务"),
     "progress": N_("反馈进展"),
@@ -110,6 +112,30 @@ def countdown(standing: Standing) -> str:
     if standing.workdays_left <= 0:
         return gettext("今日到期")
     return ngettext("剩余%(num)s个工作日", "剩余%(num)s个工作日", standing.workdays_left)
+
+
+MAIL_KIND_NAMES = {
+    "assigned": N_("交办通知"),
+    "returned": N_("退回通知"),
+    "sent_back": N_("退办通知"),
+    "urge": N_("催办"),
+    "chase_acknowledgement": N_("催签"),
+    "due_soon": N_("到期提醒"),
+    "due_today": N_("今日到期"),
+    "overdue": N_("逾期提醒"),
+    "overdue_legal": N_("逾期通报"),
+    "escalation_leader": N_("逾期督办"),
+    "progress_request": N_("进展催报"),
+    "digest": N_("每周汇总"),
+}
+MAIL_STATUS_NAMES = {
+    "pending": N_("待发送"),
+    "sending": N_("发送中"),
+    "sent": N_("已发送"),
+    "recorded": N_("已记录（未配置邮件服务器）"),
+    "failed": N_("发送失败"),
+    "cancelled": N_("已作废"),
+}
 
 
 # The top navigation: (endpoint, label, action needed or None for every signed-in user).
@@ -162,3 +188,10 @@ def register(app: Flask) -> None:
     app.add_template_filter(_name_filter(ASSIGNMENT_NAMES), "assignment_name")
     app.add_template_filter(_name_filter(EVENT_NAMES), "event_name")
     app.add_template_filter(countdown, "countdown")
+    app.add_template_filter(lambda k: gettext(MAIL_KIND_NAMES[k]) if k in MAIL_KIND_NAMES else k, "mail_kind_name")
+    app.add_template_filter(
+        lambda s: gettext(MAIL_STATUS_NAMES[s]) if s in MAIL_STATUS_NAMES else s, "mail_status_name"
+    )
+    app.add_template_filter(
+        lambda m: gettext(CHASE_METHOD_NAMES[m]) if m in CHASE_METHOD_NAMES else m, "chase_method_name"
+    )

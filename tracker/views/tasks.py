@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from tracker.clock import local_today, utcnow
+from tracker.clock import local_today, local_zone, utcnow
 from tracker.extensions import db
 from tracker.i18n import N_
 from tracker.models import (
@@ -32,7 +32,7 @@ from tracker.models import (
 from tracker.policy import Action, can, require, visible_tasks
 from tracker.services import deadlines, workflow
 from tracker.services.evidence import EvidenceError, Upload, path_of
-from tracker.services.timeline import task_timeline
+from tracker.services.timeline import chase_record, task_timeline
 from tracker.services.workdays import WorkCalendar
 from tracker.views import task_forms as forms
 
@@ -112,6 +112,7 @@ def _render_detail(task: Task, status: int = 200, **forms_given: FlaskForm) -> A
             milestones=milestones,
             standing_of=standing_of,
             timeline=task_timeline(task),
+            chase_record=chase_record(task),
             attachments=db.session.scalars(
                 sa.select(EvidenceAttachment).where(EvidenceAttachment.task_id == task.id)
             ).all(),
@@ -144,6 +145,7 @@ def _blank_forms(task: Task) -> dict[str, FlaskForm]:
         "reason": forms.ReasonForm(formdata=None),
         "urge": forms.UrgeForm(formdata=None),
         "milestone": forms.MilestoneForm(formdata=None),
+        "chase": forms.OfflineChaseForm(formdata=None),
         "confirm": forms.ConfirmForm(formdata=None),
     }
     _fill_choices(task, page_forms)
@@ -328,6 +330,22 @@ def urge(task_id: int) -> Any:
         return ngettext("已催办，%(num)s 封提醒邮件已排队发送。", "已催办，%(num)s 封提醒邮件已排队发送。", queued)
 
     return _act(task_id, Action.URGE, "urge", forms.UrgeForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/chases")
+@login_required
+def log_chase(task_id: int) -> Any:
+    def perform(task: Task, form: forms.OfflineChaseForm) -> str:
+        now = utcnow()
+        day = form.happened_on.data
+        # Today's chase happened just now; an earlier day's is dated at noon of that day.
+        moment = now if day == local_today() else datetime.combine(day, time(12, 0), local_zone())
+        workflow.log_offline_chase(
+            task, current_user, method=form.method.data, note=form.note.data, happened_at=moment, now=now
+        )
+        return _("催办记录已添加。")
+
+    return _act(task_id, Action.URGE, "chase", forms.OfflineChaseForm, perform)
 
 
 @bp.post("/tasks/<int:task_id>/milestones")

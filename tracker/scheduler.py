@@ -1,0 +1,137 @@
+"""The scheduler: plans reminders and sends the outbox on a clock, in Asia/Shanghai.
+
+Jobs are thin: each pushes an app context and calls a service. Only one scheduler works at a
+time (a PostgreSQL advisory lock held for the scheduler's life, or a lock file on SQLite); a
+second one started by mistake finds the lock taken and idles. Even without the lock the outbox's
+dedup keys and the sender's row claims keep a second scheduler harmless.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from tracker.clock import local_date, utcnow
+from tracker.extensions import db
+
+log = logging.getLogger(__name__)
+
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+PLAN_EVERY_MINUTES = 10  # planning is idempotent: a frequent tick catches up after a restart
+SEND_EVERY_SECONDS = 60
+ADVISORY_LOCK_KEY = 0x7472_6163  # "trac"
+
+
+class SchedulerLock:
+    """Held for the whole life of the scheduler that got it; :meth:`acquire` is cheap to repeat."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._connection: sa.Connection | None = None
+        self._file: IO[str] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._connection is not None or self._file is not None
+
+    def acquire(self) -> bool:
+        if self.held:
+            return True
+        with self.app.app_context():
+            engine = db.engine
+        if engine.dialect.name == "postgresql":
+            # A session lock on a connection of our own (a transaction lock on a pooled
+            # connection would be released at once).
+            connection = engine.connect()
+            got = connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
+            connection.commit()
+            if got:
+                self._connection = connection
+            else:
+                connection.close()
+            return bool(got)
+        path = Path(self.app.instance_path) / "scheduler.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def release(self) -> None:
+        if self._connection is not None:
+            self._connection.close()  # ends the session, and with it the advisory lock
+            self._connection = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def plan_reminders(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> int:
+    """Queue the reminders and 催签 mails due now. Returns how many were queued."""
+    if not lock.acquire():
+        return 0
+    from tracker.services import chasing, reminders
+
+    with app.app_context():
+        now = now or utcnow()
+        queued = reminders.queue(reminders.plan(now), now)
+        queued += chasing.chase_unacknowledged(local_date(now), now)
+        db.session.commit()
+        return queued
+
+
+def send_mail(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> Any:
+    """Send (or, without SMTP, record) the mail that is due."""
+    if not lock.acquire():
+        return None
+    from tracker.services import mailer
+
+    with app.app_context():
+        return mailer.send_due(now or utcnow())
+
+
+def build_scheduler(app: Flask, *, blocking: bool = False) -> tuple[BaseScheduler, SchedulerLock]:
+    zone = ZoneInfo(app.config["TIMEZONE"])
+    kind = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = kind(timezone=zone, job_defaults=JOB_DEFAULTS)
+    lock = SchedulerLock(app)
+    # Triggers get the zone explicitly: a trigger without one falls back to the machine's zone.
+    scheduler.add_job(
+        plan_reminders,
+        IntervalTrigger(minutes=PLAN_EVERY_MINUTES, timezone=zone),
+        args=[app, lock],
+        id="plan_reminders",
+        next_run_time=datetime.now(zone),
+    )
+    scheduler.add_job(
+        send_mail,
+        IntervalTrigger(seconds=SEND_EVERY_SECONDS, timezone=zone),
+        args=[app, lock],
+        id="send_mail",
+        next_run_time=datetime.now(zone),
+    )
+
+    def report(event: JobExecutionEvent) -> None:
+        if event.exception is not None:
+            app.logger.error("scheduler job %s failed: %s", event.job_id, event.exception)
+        else:
+            app.logger.warning("scheduler job %s missed its run at %s", event.job_id, event.scheduled_run_time)
+
+    scheduler.add_listener(report, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    return scheduler, lock
