@@ -75,7 +75,11 @@ class SchedulerLock:
 
     def release(self) -> None:
         if self._connection is not None:
-            self._connection.close()  # ends the session, and with it the advisory lock
+            # Closing only returns the connection to the pool, where the session (and the lock)
+            # would live on: unlock first.
+            self._connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            self._connection.commit()
+            self._connection.close()
             self._connection = None
         if self._file is not None:
             self._file.close()
