@@ -87,7 +87,22 @@ def test_it_sends_exactly_the_right_mails_on_the_right_days(task):
     }
     for day in (12, 13, 14, 19, 20, 21, 26, 27, 28):
         expected.setdefault(date(2021, 10, day), {("overdue", BOB)})
+    # 每周汇总 on the first working day of each week: the head always (the department has an open
+    # task), the legal office once it is due within 5 working days. Monday 20 September and
+    # Monday 4 October are holidays: those weeks' digests go on Wednesday 22 and Friday 8.
+    for day in (date(2021, 9, 13), date(2021, 9, 22)):
+        expected.setdefault(day, set()).add(("digest", BOB))
+    for day in (date(2021, 9, 27), DEADLINE, date(2021, 10, 11), date(2021, 10, 18), date(2021, 10, 25)):
+        expected.setdefault(day, set()).update({("digest", BOB), ("digest", ALICE)})
     assert dict(queued) == expected
+
+
+def test_it_groups_a_weekly_digest_per_person(task):
+    mails = [m for m in reminders.plan(at_nine(date(2021, 10, 11))) if m.kind == "digest"]
+    by_person = {m.recipient.email: m for m in mails}
+    assert set(by_person) == {BOB, ALICE}
+    assert by_person[BOB].subject == "【每周汇总】本部门有1项督办任务在办"
+    assert "深化改革，力保落实到位（完成时限2021年10月08日，已逾期3天，进度0%）" in by_person[BOB].body_text
 
 
 def test_it_sends_nothing_on_rest_days_or_before_nine(task):

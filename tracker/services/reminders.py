@@ -8,6 +8,7 @@ it likes, and a changed deadline simply starts a new schedule.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -45,6 +46,7 @@ REMINDER_KINDS = frozenset(
     {"due_soon", "due_today", "overdue", "overdue_legal", "escalation_leader", "progress_request", "digest"}
 )
 WORKABLE = (TaskState.NOT_STARTED, TaskState.IN_PROGRESS)
+DIGEST_HORIZON = 5  # working days: the legal office's digest lists what is due this soon, or overdue
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,54 @@ def plan(now: datetime, calendar: WorkCalendar | None = None) -> list[PlannedMai
         policy = load_policy(task) if task.reminder_overrides else base_policy
         owners = [task.assignee] if task.assignee is not None else heads.get(task.lead_department_id or 0, [])
         planned += _task_reminders(task, owners, office, leaders, today, calendar, policy, latest.get(task.id))
+    if _first_workday_of_week(today, calendar):
+        planned += _digests(tasks, heads, office, today, calendar)
     return [mail for mail in planned if _wanted(mail)]
+
+
+def _digests(
+    tasks: Sequence[Task], heads: dict[int, list[User]], office: list[User], today: date, calendar: WorkCalendar
+) -> list[PlannedMail]:
+    """每周汇总, on the first working day of the week: one mail per head with the department's
+    open tasks, one per legal officer with what is overdue or due within DIGEST_HORIZON working
+    days. Nobody gets an empty digest."""
+    week = f"{today:%G-W%V}"
+    mails: list[PlannedMail] = []
+    by_department: dict[int, list[Task]] = {}
+    for task in tasks:
+        if task.parent_id is None and task.lead_department_id is not None:
+            by_department.setdefault(task.lead_department_id, []).append(task)
+    for department_id, department_tasks in by_department.items():
+        lines = [_digest_line(t, today, calendar) for t in sorted(department_tasks, key=lambda t: t.deadline or today)]
+        for head in heads.get(department_id, []):
+            mails.append(_digest(head, week, f"【每周汇总】本部门有{len(lines)}项督办任务在办", lines))
+    pressing = [
+        t
+        for t in tasks
+        if t.parent_id is None
+        and t.deadline is not None
+        and calendar.workdays_until(today, t.deadline) <= DIGEST_HORIZON
+    ]
+    if pressing:
+        lines = [_digest_line(t, today, calendar) for t in sorted(pressing, key=lambda t: t.deadline or today)]
+        for officer in office:
+            mails.append(_digest(officer, week, f"【每周汇总】{len(lines)}项督办任务已逾期或即将到期", lines))
+    return mails
+
+
+def _digest(person: User, week: str, subject: str, lines: list[str]) -> PlannedMail:
+    body = "本周督办任务情况：\n" + "\n".join(lines)
+    return PlannedMail("digest", None, person, subject, body, f"digest:0:{week}:week:{person.id}")
+
+
+def _digest_line(task: Task, today: date, calendar: WorkCalendar) -> str:
+    assert task.deadline is not None
+    label = task.report_item.number_label if task.report_item is not None else ""
+    if task.deadline < today:
+        standing = f"已逾期{(today - task.deadline).days}天"
+    else:
+        standing = f"剩余{calendar.workdays_until(today, task.deadline)}个工作日"
+    return f"- {label}{task.title}（完成时限{task.deadline:%Y年%m月%d日}，{standing}，进度{task.percent_done}%）"
 
 
 def _wanted(mail: PlannedMail) -> bool:
