@@ -110,3 +110,19 @@ def test_it_signs_out_other_sessions_when_the_password_changes(app, personas):
     assert "其他设备上的登录已失效" in response.get_data(as_text=True)
     assert here.get("/my").status_code == 200
     assert elsewhere.get("/my").status_code == 302  # back to the sign-in page
+
+
+def test_it_lets_a_user_take_only_the_weekly_digest(app, client, personas):
+    from tests.conftest import csrf_token, login
+    from tracker.extensions import db
+    from tracker.models import ReminderMode, User
+
+    login(client, "bob@example.gov.cn")
+    response = client.post(
+        "/account/reminders",
+        data={"csrf_token": csrf_token(client, "/account/"), "mode": "digest"},
+        follow_redirects=True,
+    )
+    assert "邮件提醒方式已保存" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, personas.bob.id).reminder_mode == ReminderMode.DIGEST

@@ -66,6 +66,7 @@ def test_it_audits_the_new_user_without_the_password_or_its_hash(staff):
         "department": "交警支队",
         "is_active": True,
         "locale": "zh",
+        "reminder_mode": "every",
     }
     assert "initial-pass" not in json.dumps(event.after) and user.password_hash not in json.dumps(event.after)
 

@@ -95,6 +95,7 @@ MATRIX = [
     ("POST", "/tasks/{task}/urge", OFFICE),
     ("POST", "/tasks/{task}/milestones", OFFICE | {"bob"}),
     ("POST", "/tasks/{task}/chases", OFFICE),
+    ("POST", "/tasks/{task}/reminders", OFFICE),
 ]
 CASES = [
     pytest.param(method, path, person, person in allowed, id=f"{person}-{method}-{path}")
@@ -286,3 +287,18 @@ def test_it_refuses_an_offline_chase_in_the_future(client, scene):
         data={"csrf_token": csrf_token(client, "/my"), "method": "visit", "happened_on": "2099-01-01", "note": "上门"},
     )
     assert response.status_code == 409 and "催办时间不能晚于现在" in response.get_data(as_text=True)
+
+
+def test_it_sets_and_clears_the_reminder_days_of_one_task(app, client, scene):
+    login(client, PEOPLE["alice"])
+    token = csrf_token(client, "/my")
+    url = f"/tasks/{scene['task']}/reminders"
+    page = client.post(url, data={"csrf_token": token, "lead_workdays": "5，2"}, follow_redirects=True)
+    assert "本任务的提醒规则已保存" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Task, scene["task"]).reminder_overrides == {"lead_workdays": [5, 2]}
+    refused = client.post(url, data={"csrf_token": token, "lead_workdays": "0"})
+    assert refused.status_code == 409 and "须为 1 到 60 之间的整数" in refused.get_data(as_text=True)
+    client.post(url, data={"csrf_token": token, "lead_workdays": ""})
+    with app.app_context():
+        assert db.session.get(Task, scene["task"]).reminder_overrides is None

@@ -93,7 +93,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker.views import account, admin, auth, calendar, mail, main, reports, tasks
+    from tracker.views import account, admin, auth, calendar, mail, main, reminder_settings, reports, tasks
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports.bp, url_prefix="/reports")
     app.register_blueprint(calendar.bp, url_prefix="/calendar")
     app.register_blueprint(mail.bp, url_prefix="/mail")
+    app.register_blueprint(reminder_settings.bp, url_prefix="/reminders")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -17,7 +17,7 @@ from flask_babel import ngettext
 
 from tracker.extensions import db
 from tracker.i18n import N_
-from tracker.models import OPEN_STATES, Department, Role, Task, User, task_co_departments
+from tracker.models import OPEN_STATES, Department, ReminderMode, Role, Task, User, task_co_departments
 from tracker.services.audit import record_event
 
 MIN_PASSWORD_LENGTH = 8
@@ -136,6 +136,13 @@ def set_locale(user: User, locale: str, *, now: datetime) -> bool:
     return _audit_changes("user_updated", user, before, actor=user, now=now)
 
 
+def set_reminder_mode(user: User, mode: ReminderMode, *, now: datetime) -> bool:
+    """Every reminder by mail, or only the weekly digest (urgent mail always goes)."""
+    before = _snapshot(user)
+    user.reminder_mode = mode
+    return _audit_changes("user_updated", user, before, actor=user, now=now)
+
+
 def _valid_email(email: str, *, user: User | None) -> str:
     """The email as stored (trimmed, lower case), unique among users other than ``user``."""
     email = email.strip().lower()
@@ -206,6 +213,7 @@ def _snapshot(obj: User | Department) -> dict[str, Any]:
         "department": obj.department.name if obj.department is not None else None,
         "is_active": obj.is_active,
         "locale": obj.locale,
+        "reminder_mode": obj.reminder_mode.value,
     }
 
 

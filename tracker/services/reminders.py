@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from tracker.clock import local_zone
@@ -29,6 +30,7 @@ from tracker.models import (
     User,
 )
 from tracker.services import outbox
+from tracker.services.audit import record_event
 from tracker.services.deadlines import last_updates
 from tracker.services.workdays import WorkCalendar
 
@@ -265,3 +267,60 @@ def drop_queued_reminders(task: Task) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+class PolicyError(Exception):
+    """A reminder policy that cannot work; the message says why, in Chinese."""
+
+
+def validate_policy(values: dict[str, Any]) -> dict[str, Any]:
+    """The policy keys given, checked: lead days 1–60 working days, hours 0–23, day counts ≥ 1."""
+    checked: dict[str, Any] = {}
+    if "lead_workdays" in values:
+        days = sorted({int(d) for d in values["lead_workdays"]}, reverse=True)
+        if not days or any(not 1 <= d <= 60 for d in days):
+            raise PolicyError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。"))
+        checked["lead_workdays"] = days
+    for key, low, high, message in (
+        ("leadership_after_days", 1, 365, _("逾期报告领导的天数须为 1 到 365 之间的整数。")),
+        ("stale_after_days", 1, 365, _("进展催报的天数须为 1 到 365 之间的整数。")),
+        ("send_hour", 0, 23, _("发送时间须为 0 到 23 点之间的整点。")),
+    ):
+        if key in values:
+            if not low <= int(values[key]) <= high:
+                raise PolicyError(message)
+            checked[key] = int(values[key])
+    if "on_the_day" in values:
+        checked["on_the_day"] = bool(values["on_the_day"])
+    return checked
+
+
+def save_policy(values: dict[str, Any], actor: User, now: datetime) -> dict[str, Any]:
+    """Store the office-wide policy (audited); returns it as it now stands."""
+    checked = validate_policy(values)
+    stored = db.session.get(Setting, POLICY_SETTING)
+    before = stored.value if stored is not None else {}
+    if stored is None:
+        stored = Setting(name=POLICY_SETTING, value=checked)
+        db.session.add(stored)
+    stored.value = checked
+    stored.updated_by_id = actor.id
+    stored.updated_at = now
+    record_event("reminder_policy_changed", now=now, actor=actor, object_type="setting", before=before, after=checked)
+    return DEFAULT_POLICY | checked
+
+
+def set_task_overrides(task: Task, values: dict[str, Any] | None, actor: User, now: datetime) -> None:
+    """Change the policy for one task (None: back to the office-wide policy)."""
+    checked = validate_policy(values) if values else None
+    before = task.reminder_overrides
+    task.reminder_overrides = checked or None
+    record_event(
+        "reminder_overrides_changed",
+        now=now,
+        actor=actor,
+        object_type="task",
+        object_id=task.id,
+        before={"reminder_overrides": before},
+        after={"reminder_overrides": task.reminder_overrides},
+    )

@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response
 
 from tracker.clock import utcnow
 from tracker.extensions import db
+from tracker.models import ReminderMode
 from tracker.services import people
 from tracker.services.people import LOCALES, PeopleError
-from tracker.views.people_forms import ChangePasswordForm, LocaleForm
+from tracker.views.people_forms import ChangePasswordForm, LocaleForm, ReminderModeForm
 
 bp = Blueprint("account", __name__)
 
@@ -66,5 +67,22 @@ def change_language() -> str | Response:
     return _render(ChangePasswordForm(formdata=None), form)
 
 
-def _render(password_form: ChangePasswordForm, locale_form: LocaleForm) -> str:
-    return render_template("account/settings.html", password_form=password_form, locale_form=locale_form)
+@bp.post("/reminders")
+@login_required
+def change_reminder_mode() -> str | Response:
+    form = ReminderModeForm()
+    if form.validate_on_submit():
+        people.set_reminder_mode(current_user, ReminderMode(form.mode.data), now=utcnow())
+        db.session.commit()
+        flash(_("邮件提醒方式已保存。"), "success")
+        return redirect(url_for("account.settings"))
+    return _render(ChangePasswordForm(formdata=None), LocaleForm(formdata=None), form)
+
+
+def _render(
+    password_form: ChangePasswordForm, locale_form: LocaleForm, reminder_form: ReminderModeForm | None = None
+) -> str:
+    reminder_form = reminder_form or ReminderModeForm(formdata=None, mode=current_user.reminder_mode.value)
+    return render_template(
+        "account/settings.html", password_form=password_form, locale_form=locale_form, reminder_form=reminder_form
+    )

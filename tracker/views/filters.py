@@ -145,6 +145,7 @@ NAV_ITEMS: tuple[tuple[str, str, Action | None], ...] = (
     ("reports.index", N_("年度报告"), Action.MANAGE_REPORTS),
     ("mail.index", N_("邮件"), Action.MANAGE_MAIL),
     ("calendar.index", N_("节假日"), Action.MANAGE_CALENDAR),
+    ("reminder_settings.index", N_("提醒规则"), Action.MANAGE_MAIL),
     ("admin.index", N_("系统管理"), Action.MANAGE_PEOPLE),
     ("account.settings", N_("个人设置"), None),
 )

@@ -12,7 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, Field, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from tracker.models import Role
+from tracker.i18n import N_
+from tracker.models import ReminderMode, Role
 from tracker.services.people import LOCALES, MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from tracker.views.filters import ROLE_NAMES
 
@@ -106,4 +107,18 @@ class LocaleForm(FlaskForm):
         choices=[SelectChoice(code, name) for code, name in LOCALES.items()],
         validators=[DataRequired(_l("请选择界面语言。")), _one_of_the_choices],
         validate_choice=False,
+    )
+
+
+REMINDER_MODE_NAMES = {
+    ReminderMode.EVERY: N_("每条提醒都发邮件"),
+    ReminderMode.DIGEST: N_("只收每周汇总（逾期通知和督办仍会单独发送）"),
+}
+
+
+class ReminderModeForm(FlaskForm):
+    mode = RadioField(
+        _l("邮件提醒"),
+        choices=[SelectChoice(mode.value, _l(name)) for mode, name in REMINDER_MODE_NAMES.items()],
+        validators=[DataRequired(_l("请选择邮件提醒方式。"))],
     )

@@ -142,3 +142,9 @@ class OfflineChaseForm(FlaskForm):
     )
     happened_on = ChineseDateField(_l("催办日期"), validators=[InputRequired(_l("请填写催办日期。"))])
     note = TextAreaField(_l("情况记录"), validators=[Length(max=2000)])
+
+
+class TaskReminderForm(FlaskForm):
+    lead_workdays = StringField(
+        _l("本任务到期前提醒（工作日，逗号分隔；留空则按统一规则）"), validators=[Length(max=100)]
+    )

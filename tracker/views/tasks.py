@@ -30,7 +30,7 @@ from tracker.models import (
     User,
 )
 from tracker.policy import Action, can, require, visible_tasks
-from tracker.services import deadlines, workflow
+from tracker.services import deadlines, reminders, workflow
 from tracker.services.evidence import EvidenceError, Upload, path_of
 from tracker.services.timeline import chase_record, task_timeline
 from tracker.services.workdays import WorkCalendar
@@ -146,6 +146,10 @@ def _blank_forms(task: Task) -> dict[str, FlaskForm]:
         "urge": forms.UrgeForm(formdata=None),
         "milestone": forms.MilestoneForm(formdata=None),
         "chase": forms.OfflineChaseForm(formdata=None),
+        "reminders": forms.TaskReminderForm(
+            formdata=None,
+            lead_workdays=",".join(str(d) for d in (task.reminder_overrides or {}).get("lead_workdays", [])),
+        ),
         "confirm": forms.ConfirmForm(formdata=None),
     }
     _fill_choices(task, page_forms)
@@ -346,6 +350,24 @@ def log_chase(task_id: int) -> Any:
         return _("催办记录已添加。")
 
     return _act(task_id, Action.URGE, "chase", forms.OfflineChaseForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/reminders")
+@login_required
+def task_reminders(task_id: int) -> Any:
+    def perform(task: Task, form: forms.TaskReminderForm) -> str:
+        text = (form.lead_workdays.data or "").replace("，", ",")
+        try:
+            days = [int(part) for part in text.split(",") if part.strip()]
+        except ValueError as exc:
+            raise workflow.WorkflowError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。")) from exc
+        try:
+            reminders.set_task_overrides(task, {"lead_workdays": days} if days else None, current_user, utcnow())
+        except reminders.PolicyError as error:
+            raise workflow.WorkflowError(str(error)) from error
+        return _("本任务的提醒规则已保存。")
+
+    return _act(task_id, Action.EDIT_TASK, "reminders", forms.TaskReminderForm, perform)
 
 
 @bp.post("/tasks/<int:task_id>/milestones")

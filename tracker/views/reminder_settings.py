@@ -1,0 +1,62 @@
+"""The reminder policy page: the legal office sets when reminders and escalations go out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, StringField
+from wtforms.validators import InputRequired
+
+from tracker.clock import utcnow
+from tracker.extensions import db
+from tracker.policy import Action, require
+from tracker.services import reminders
+
+bp = Blueprint("reminder_settings", __name__)
+
+
+class PolicyForm(FlaskForm):
+    lead_workdays = StringField(_l("到期前提醒（工作日，逗号分隔）"), validators=[InputRequired()])
+    on_the_day = BooleanField(_l("到期当日提醒"))
+    leadership_after_days = IntegerField(_l("逾期多少天后报告领导"), validators=[InputRequired()])
+    stale_after_days = IntegerField(_l("多少天未反馈进展时催报"), validators=[InputRequired()])
+    send_hour = IntegerField(_l("每日发送时间（点）"), validators=[InputRequired()])
+
+
+def policy_values(form: PolicyForm) -> dict[str, Any]:
+    """The form as policy values; raises PolicyError for lead days that are not numbers."""
+    try:
+        days = [int(part) for part in form.lead_workdays.data.replace("，", ",").split(",") if part.strip()]
+    except ValueError as exc:
+        raise reminders.PolicyError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。")) from exc
+    return {
+        "lead_workdays": days,
+        "on_the_day": form.on_the_day.data,
+        "leadership_after_days": form.leadership_after_days.data,
+        "stale_after_days": form.stale_after_days.data,
+        "send_hour": form.send_hour.data,
+    }
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index() -> Any:
+    require(current_user, Action.MANAGE_MAIL)
+    policy = reminders.load_policy()
+    form = PolicyForm(data=policy | {"lead_workdays": ",".join(str(d) for d in policy["lead_workdays"])})
+    if form.validate_on_submit():
+        try:
+            reminders.save_policy(policy_values(form), current_user, utcnow())
+        except reminders.PolicyError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render_template("reminder_settings/index.html", form=form), 400
+        db.session.commit()
+        flash(_("提醒规则已保存。"), "success")
+        return redirect(url_for("reminder_settings.index"))
+    return render_template("reminder_settings/index.html", form=form), 400 if form.errors else 200
