@@ -20,6 +20,16 @@ def _as_bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+SMTP_SECURITY_CHOICES = ("none", "starttls", "ssl")
+
+
+def _smtp_security(value: str) -> str:
+    choice = value.strip().lower()
+    if choice not in SMTP_SECURITY_CHOICES:
+        raise ValueError(f"choose one of {', '.join(SMTP_SECURITY_CHOICES)}")
+    return choice
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -61,6 +71,20 @@ SETTINGS: tuple[Setting, ...] = (
         _as_bool,
     ),
     Setting("DEMO_DATA", True, "Load the demo data into an empty database on `python run.py`.", _as_bool),
+    Setting("SMTP_HOST", "", "Mail server; empty means no SMTP: mail is recorded on the mail page, not sent."),
+    Setting("SMTP_PORT", 25, "Mail server port (587 for `starttls`, 465 for `ssl`).", int),
+    Setting(
+        "SMTP_SECURITY",
+        "none",
+        "`none`, `starttls` (upgrade a plain connection) or `ssl` (TLS from the start).",
+        _smtp_security,
+    ),
+    Setting("SMTP_USER", "", "Sign in to the mail server as this user; empty means no sign-in."),
+    Setting("SMTP_PASSWORD", "", "Password of `TRACKER_SMTP_USER`."),
+    Setting("SMTP_FROM", "整改督办台账 <noreply@localhost>", "Sender of every mail; its domain ends the Message-IDs."),
+    Setting("SMTP_TIMEOUT", 10.0, "Seconds to wait for the mail server before the attempt counts as failed.", float),
+    Setting("BASE_URL", "http://127.0.0.1:5000", "Address of the application as users reach it, for links in mail."),
+    Setting("MAIL_MAX_ATTEMPTS", 5, "Attempts to send a mail before it is marked failed (for a person to retry).", int),
 )
 
 
@@ -92,6 +116,15 @@ class Config:
     PROXY_COUNT = 0
     DEMO_DATA = True
     SCHEDULER = True
+    SMTP_HOST = ""  # no SMTP: mail is recorded, not sent
+    SMTP_PORT = 25
+    SMTP_SECURITY = "none"
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_FROM = "整改督办台账 <noreply@localhost>"
+    SMTP_TIMEOUT = 10.0
+    BASE_URL = "http://127.0.0.1:5000"
+    MAIL_MAX_ATTEMPTS = 5
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -41,12 +42,18 @@ class SchedulerLock:
         self.app = app
         self._connection: sa.Connection | None = None
         self._file: IO[str] | None = None
+        # The jobs run in threads of one process and may reach for the lock at the same moment.
+        self._guard = threading.Lock()
 
     @property
     def held(self) -> bool:
         return self._connection is not None or self._file is not None
 
     def acquire(self) -> bool:
+        with self._guard:
+            return self._acquire()
+
+    def _acquire(self) -> bool:
         if self.held:
             return True
         with self.app.app_context():

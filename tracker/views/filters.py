@@ -96,6 +96,8 @@ EVENT_NAMES = {
     "task_cancelled": N_("撤销"),
     "task_urged": N_("催办"),
     "offline_chase_logged": N_("记录线下催办"),
+    "mail_retried": N_("重新发送邮件"),
+    "reminder_overrides_changed": N_("调整提醒规则"),
     "milestone_added": N_("添加阶段任务"),
     "task_created": N_("生成任务"),
     "progress": N_("反馈进展"),
