@@ -54,3 +54,9 @@ def test_it_leaves_acknowledged_and_closed_tasks_alone(personas, ctx):
     _waiting_task(personas, assignment=Assignment.ACKNOWLEDGED)
     _waiting_task(personas, state="cancelled")
     assert chase_unacknowledged(date(2026, 10, 12), NOW) == 0
+
+
+def test_it_waits_for_a_working_day(personas, ctx):
+    _waiting_task(personas)
+    assert chase_unacknowledged(date(2026, 10, 11), NOW) == 0  # a Sunday
+    assert chase_unacknowledged(date(2026, 10, 12), NOW) == 1

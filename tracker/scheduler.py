@@ -24,7 +24,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from tracker.clock import local_date, utcnow
+from tracker.clock import local_date, local_zone, utcnow
 from tracker.extensions import db
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,9 @@ def plan_reminders(app: Flask, lock: SchedulerLock, now: datetime | None = None)
     with app.app_context():
         now = now or utcnow()
         queued = reminders.queue(reminders.plan(now), now)
-        queued += chasing.chase_unacknowledged(local_date(now), now)
+        # 催签 keeps the reminders' hours: from the send hour on, on working days.
+        if now.astimezone(local_zone()).hour >= reminders.load_policy()["send_hour"]:
+            queued += chasing.chase_unacknowledged(local_date(now), now)
         db.session.commit()
         return queued
 

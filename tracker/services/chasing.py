@@ -19,8 +19,11 @@ ACKNOWLEDGE_WITHIN_WORKDAYS = 2
 def chase_unacknowledged(today: date, now: datetime, calendar: WorkCalendar | None = None) -> int:
     """Queue a 催签 mail to the lead department's heads for every open task assigned more than
     ACKNOWLEDGE_WITHIN_WORKDAYS working days ago and still not acknowledged. At most one a day per
-    task and head (the outbox's dedup key). Returns how many mails were queued."""
+    task and head (the outbox's dedup key), and only on working days. Returns how many mails were
+    queued."""
     calendar = calendar or WorkCalendar.load()
+    if not calendar.is_workday(today):
+        return 0  # like every reminder, 催签 waits for a working day
     waiting = db.session.scalars(
         sa.select(Task)
         .where(Task.assignment == Assignment.ASSIGNED, Task.state.in_(OPEN_STATES), Task.assigned_at.is_not(None))
