@@ -11,7 +11,7 @@ from typing import Any
 from werkzeug.security import generate_password_hash
 
 from tracker.extensions import db
-from tracker.models import Department, Role, Task, TaskState, User
+from tracker.models import Department, Role, SourceReport, Task, TaskState, User
 
 PASSWORD = "correct horse 马"
 FROZEN_NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, a Monday
@@ -40,6 +40,18 @@ def make_user(role: Role = Role.STAFF, password: str = PASSWORD, **overrides: An
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_seed_report(imported_by: User | None = None, now: datetime = FROZEN_NOW) -> SourceReport:
+    """The seed report imported (items only, no tasks yet) and committed."""
+    from tracker.demo import seed_report_bytes
+    from tracker.importer import parse_report
+    from tracker.services.reports import store_report
+
+    parsed = parse_report(seed_report_bytes(), "seed.txt")
+    report = store_report(parsed, filename="seed.txt", original_file=None, imported_by=imported_by, now=now)
+    db.session.commit()
+    return report
 
 
 def make_task(**overrides: Any) -> Task:

@@ -7,13 +7,10 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import FROZEN_NOW
-from tracker.demo import seed_report_bytes
+from tests.factories import FROZEN_NOW, make_seed_report
 from tracker.extensions import db
-from tracker.importer import parse_report
 from tracker.models import ItemKind, LinkStatus, ReportItem, ShortcomingMeasureLink, SourceReport, Task, User
 from tracker.services import links, review
-from tracker.services.reports import store_report
 
 NOW = FROZEN_NOW
 TRAINING_SHORTCOMING = "执法培训力度需进一步增强"
@@ -27,10 +24,7 @@ def alice(ctx, personas) -> User:
 
 @pytest.fixture
 def report(alice) -> SourceReport:
-    parsed = parse_report(seed_report_bytes(), "seed.txt")
-    stored = store_report(parsed, filename="seed.txt", original_file=None, imported_by=alice, now=NOW)
-    db.session.commit()
-    return stored
+    return make_seed_report(imported_by=alice, now=NOW)
 
 
 def find(report: SourceReport, kind: ItemKind, title_part: str) -> ReportItem:

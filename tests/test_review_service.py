@@ -7,10 +7,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import FROZEN_NOW
-from tracker.demo import seed_report_bytes
+from tests.factories import FROZEN_NOW, make_seed_report
 from tracker.extensions import db
-from tracker.importer import parse_report
 from tracker.models import (
     AuditEvent,
     ItemKind,
@@ -24,7 +22,6 @@ from tracker.models import (
     User,
 )
 from tracker.services import review
-from tracker.services.reports import store_report
 
 NOW = FROZEN_NOW
 
@@ -36,10 +33,7 @@ def alice(ctx, personas) -> User:
 
 @pytest.fixture
 def report(alice) -> SourceReport:
-    parsed = parse_report(seed_report_bytes(), "seed.txt")
-    stored = store_report(parsed, filename="seed.txt", original_file=None, imported_by=alice, now=NOW)
-    db.session.commit()
-    return stored
+    return make_seed_report(imported_by=alice, now=NOW)
 
 
 def items(report: SourceReport, kind: ItemKind) -> list[ReportItem]:
