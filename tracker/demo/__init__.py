@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
+from tracker.clock import local_date
 from tracker.extensions import db
 from tracker.importer import parse_report
 from tracker.models import (
@@ -245,6 +246,7 @@ def _add_task(
     )
     if plan.state == TaskState.DONE:
         task.completed_at = now - timedelta(days=abs(plan.deadline_in_days) + 5)
+        task.completed_on = local_date(task.completed_at)
     author = next((u for u in users.values() if u.department is task.lead_department and u.role == Role.HEAD), None)
     author = author or users["fazhi@demo.gov.cn"]
     if plan.extension is not None:

@@ -56,6 +56,8 @@ class User(UserMixin, db.Model):
     reminder_mode: Mapped[ReminderMode] = mapped_column(enum_column(ReminderMode), default=ReminderMode.EVERY)
     # Part of the session cookie's user id: a new password ends every other session.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
+    # The secret in the user's iCalendar feed address; None when no feed was issued or it was revoked.
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department | None] = relationship(back_populates="members")

@@ -5,7 +5,8 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.models.people import Department, User
@@ -95,11 +96,41 @@ class Task(db.Model):
     # Per-task changes to the reminder policy (same keys as the policy), or None for the default.
     reminder_overrides: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The office's calendar date of completed_at, so "closed on time" is a date comparison in SQL.
+    completed_on: Mapped[date | None] = mapped_column(index=True)
+    # The latest progress update's time (kept by the flush hook below), so lists, counts and the
+    # traffic light need no aggregate over every update.
+    last_progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # The dashboard's and the list's whole-table passes (counts by department, report, state
+        # and light; the urgency order) read only these columns of the top-level tasks: on
+        # PostgreSQL an index-only scan of this index instead of the wide table.
+        sa.Index(
+            "ix_tasks_rollup",
+            "lead_department_id",
+            "report_id",
+            postgresql_include=[
+                "id",
+                "state",
+                "deadline",
+                "completed_on",
+                "sent_back_count",
+                "extension_count",
+                "percent_done",
+                "last_progress_at",
+                "acknowledged_at",
+                "created_at",
+                "assignee_id",
+                "kind",
+            ],
+            postgresql_where=sa.text("parent_id IS NULL"),
+        ),
+    )
 
     report: Mapped[SourceReport | None] = relationship()
     report_item: Mapped[ReportItem | None] = relationship()
@@ -175,3 +206,15 @@ class ExtensionRequest(db.Model):
 
     task: Mapped[Task] = relationship(back_populates="extension_requests")
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_last_progress(session: Session, flush_context: object, instances: object) -> None:
+    """Every new progress update moves its task's ``last_progress_at`` forward, however it was
+    created (workflow, demo data, tests)."""
+    for update in [obj for obj in session.new if isinstance(obj, ProgressUpdate)]:
+        if update.created_at is None:
+            update.created_at = utcnow()
+        task = update.task if update.task is not None else session.get(Task, update.task_id)
+        if task is not None and (task.last_progress_at is None or update.created_at > task.last_progress_at):
+            task.last_progress_at = update.created_at

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 
-from tracker.extensions import db
-from tracker.models import OPEN_STATES, ProgressUpdate, Task
+from tracker.models import OPEN_STATES, Task
 from tracker.services.workdays import WorkCalendar
 
 DUE_SOON_WORKDAYS = 5  # yellow when this many working days or fewer remain
@@ -46,23 +46,54 @@ def standing(task: Task, today: date, calendar: WorkCalendar, last_update: datet
     return Standing(light, left, overdue, stale, last_update)
 
 
-def last_updates(task_ids: Sequence[int]) -> dict[int, datetime]:
-    """The time of each task's latest progress update, in one query."""
-    if not task_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(ProgressUpdate.task_id, sa.func.max(ProgressUpdate.created_at))
-        .where(ProgressUpdate.task_id.in_(task_ids))
-        .group_by(ProgressUpdate.task_id)
-    )
-    return {task_id: latest for task_id, latest in rows}  # max() keeps the column's UTC type
-
-
 def standings(tasks: Sequence[Task], today: date, calendar: WorkCalendar | None = None) -> dict[int, Standing]:
-    """Standing of every task, keyed by id, with two queries whatever the number of tasks."""
+    """Standing of every task, keyed by id; no query beyond loading the calendar when not given."""
     calendar = calendar or WorkCalendar.load()
-    latest = last_updates([t.id for t in tasks])
-    return {t.id: standing(t, today, calendar, latest.get(t.id)) for t in tasks}
+    return {t.id: standing(t, today, calendar, t.last_progress_at) for t in tasks}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The dates that decide the light on ``today``, so SQL can filter and count by colour with
+    the same rules as :func:`standing`."""
+
+    today: date
+    due_soon_until: date  # a deadline on or before this day has <= DUE_SOON_WORKDAYS working days left
+    stale_before: datetime  # quiet since before this instant means stale
+
+    @classmethod
+    def on(cls, today: date, calendar: WorkCalendar) -> Thresholds:
+        due_soon_until = calendar.add_workdays(today, DUE_SOON_WORKDAYS + 1) - timedelta(days=1)
+        # standing(): (today - since.date()).days > STALE_DAYS, i.e. since.date() < today - STALE_DAYS
+        stale_before = datetime.combine(today - timedelta(days=STALE_DAYS), time(0), UTC)
+        return cls(today, due_soon_until, stale_before)
+
+    def overdue(self) -> ColumnElement[bool]:
+        return sa.and_(Task.state.in_(OPEN_STATES), Task.deadline < self.today)
+
+    def light(self) -> ColumnElement[str]:
+        """The light as a SQL CASE: 'red', 'yellow', 'green' or 'grey', as :func:`standing` says."""
+        since = sa.func.coalesce(Task.last_progress_at, Task.acknowledged_at, Task.created_at)
+        return sa.case(
+            (Task.state.not_in(OPEN_STATES), "grey"),
+            (Task.deadline < self.today, "red"),
+            (sa.or_(Task.deadline <= self.due_soon_until, since < self.stale_before), "yellow"),
+            else_="green",
+        )
+
+    def light_is(self, light: str) -> ColumnElement[bool]:
+        """The condition for one colour, written so that indexes on state and deadline can help."""
+        is_open = Task.state.in_(OPEN_STATES)
+        if light == "grey":
+            return Task.state.not_in(OPEN_STATES)
+        if light == "red":
+            return self.overdue()
+        since = sa.func.coalesce(Task.last_progress_at, Task.acknowledged_at, Task.created_at)
+        not_red = sa.or_(Task.deadline.is_(None), Task.deadline >= self.today)
+        warning = sa.or_(Task.deadline <= self.due_soon_until, since < self.stale_before)
+        if light == "yellow":
+            return sa.and_(is_open, not_red, warning)
+        return sa.and_(is_open, not_red, sa.not_(sa.func.coalesce(warning, False)))
 
 
 def by_urgency(tasks: Sequence[Task], standing_of: dict[int, Standing]) -> list[Task]:

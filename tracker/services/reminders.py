@@ -31,7 +31,6 @@ from tracker.models import (
 )
 from tracker.services import outbox
 from tracker.services.audit import record_event
-from tracker.services.deadlines import last_updates
 from tracker.services.workdays import WorkCalendar
 
 POLICY_SETTING = "reminder_policy"
@@ -96,12 +95,12 @@ def plan(now: datetime, calendar: WorkCalendar | None = None) -> list[PlannedMai
     heads = outbox.heads_by_department(t.lead_department_id for t in tasks)
     office = list(db.session.scalars(sa.select(User).where(User.role == Role.LEGAL, User.is_active)))
     leaders = list(db.session.scalars(sa.select(User).where(User.role == Role.LEADER, User.is_active)))
-    latest = last_updates([t.id for t in tasks])
+
     planned: list[PlannedMail] = []
     for task in tasks:
         policy = load_policy(task) if task.reminder_overrides else base_policy
         owners = [task.assignee] if task.assignee is not None else heads.get(task.lead_department_id or 0, [])
-        planned += _task_reminders(task, owners, office, leaders, today, calendar, policy, latest.get(task.id))
+        planned += _task_reminders(task, owners, office, leaders, today, calendar, policy, task.last_progress_at)
     if _first_workday_of_week(today, calendar):
         planned += _digests(tasks, heads, office, today, calendar)
     return [mail for mail in planned if _wanted(mail)]

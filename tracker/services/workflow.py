@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from tracker.clock import local_date
 from tracker.extensions import db
 from tracker.i18n import N_
 from tracker.models import (
@@ -357,6 +358,7 @@ def verify_closure(task: Task, actor: User, now: datetime) -> None:
     before = snapshot(task)
     task.state = TaskState.DONE
     task.completed_at = now
+    task.completed_on = local_date(now)
     _audit("closure_verified", task, actor, before, now)
 
 
