@@ -85,6 +85,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_TIMEOUT", 10.0, "Seconds to wait for the mail server before the attempt counts as failed.", float),
     Setting("BASE_URL", "http://127.0.0.1:5000", "Address of the application as users reach it, for links in mail."),
     Setting("MAIL_MAX_ATTEMPTS", 5, "Attempts to send a mail before it is marked failed (for a person to retry).", int),
+    Setting(
+        "EXPORT_MAX_ROWS",
+        50000,
+        "Most tasks one export (.xlsx, .csv, print page) may hold; above it the user is asked to narrow the filter.",
+        int,
+    ),
 )
 
 
@@ -125,6 +131,7 @@ class Config:
     SMTP_TIMEOUT = 10.0
     BASE_URL = "http://127.0.0.1:5000"
     MAIL_MAX_ATTEMPTS = 5
+    EXPORT_MAX_ROWS = 50000
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True

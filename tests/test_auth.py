@@ -11,11 +11,11 @@ def test_it_shows_a_chinese_sign_in_page(client):
     assert 'name="csrf_token"' in page
 
 
-def test_it_signs_alice_in_and_shows_her_the_tasks(client, personas):
+def test_it_signs_alice_in_and_shows_her_the_dashboard(client, personas):
     response = login(client, "alice@example.gov.cn")
     assert response.status_code == 302 and response.headers["Location"] == "/"
     page = client.get("/", follow_redirects=True).get_data(as_text=True)
-    assert "<h1>督办任务</h1>" in page and "法制王" in page
+    assert "<h1>督办看板" in page and "法制王" in page
 
 
 def test_it_accepts_the_email_in_any_case(client, personas):

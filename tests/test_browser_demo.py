@@ -18,15 +18,19 @@ def demo(app):
         db.session.commit()
 
 
-def test_it_lets_the_legal_office_sign_in_and_see_every_task(demo, page, tmp_path):
+def test_it_lets_the_legal_office_sign_in_see_the_dashboard_and_every_task(demo, page, tmp_path):
     page.goto("/")
     assert page.title() == "整改督办台账"
     page.get_by_role("link", name="登录系统").click()
     page.get_by_label("邮箱").fill("fazhi@demo.gov.cn")
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/dashboard$"))
+    assert page.get_by_role("heading", name="督办看板").is_visible()
+    assert page.locator(".figure .number").first.inner_text() == "13"
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    page.get_by_role("link", name="督办任务", exact=True).click()
     page.wait_for_url(re.compile(r"/tasks$"))
-    assert page.get_by_role("heading", name="督办任务").is_visible()
     rows = page.locator("table.tasks tbody tr")
     assert rows.count() == 13
     assert page.locator("table.tasks").get_by_text("深化改革，力保落实到位").is_visible()

@@ -194,9 +194,15 @@ def _assert_english(page: str, where: str) -> None:
 
 def test_an_english_user_sees_every_task_page_in_english(client, english):
     pages = {
-        "alice": ["/my", "/tasks", *(f"/tasks/{english[k]}" for k in ("main", "milestone", "returned", "review"))],
+        "alice": [
+            "/my",
+            "/tasks",
+            "/dashboard",
+            "/tasks/print",
+            *(f"/tasks/{english[k]}" for k in ("main", "milestone", "returned", "review")),
+        ],
         "alice2": [f"/tasks/{english[k]}" for k in ("held", "never", "waiting")] + ["/account/"],
-        "bob": ["/my", f"/tasks/{english['main']}", f"/tasks/{english['waiting']}"],
+        "bob": ["/my", "/dashboard", f"/tasks/{english['main']}", f"/tasks/{english['waiting']}"],
         "carol": ["/my", f"/tasks/{english['main']}"],
         "erin": ["/tasks", f"/tasks/{english['main']}"],
     }

@@ -1,9 +1,5 @@
 from config import TestConfig
-from tests.conftest import count_queries, login
-from tests.factories import make_task
 from tracker import create_app
-from tracker.extensions import db
-from tracker.models import Department
 
 
 def test_it_greets_visitors_in_chinese(client):
@@ -36,26 +32,3 @@ def test_it_answers_json_clients_in_json(client):
     assert response.status_code == 404
     assert response.get_json()["message"] == "页面不存在，或您无权查看。"
 
-
-def test_it_lists_every_task_with_a_fixed_number_of_queries_whatever_the_rows(app, client, personas):
-    login(client, "alice@example.gov.cn")
-
-    def queries_for_home() -> int:
-        with count_queries(app) as statements:
-            page = client.get("/tasks")
-        assert page.status_code == 200
-        return len(statements)
-
-    with app.app_context():
-        make_task(lead_department_id=personas.bob_dept.id)
-        db.session.commit()
-    few = queries_for_home()
-    with app.app_context():
-        for _ in range(15):
-            make_task(
-                lead_department_id=personas.bob_dept.id,
-                co_departments=[db.session.get(Department, personas.dave_dept.id)],
-            )
-        db.session.commit()
-    assert queries_for_home() == few
-    assert client.get("/tasks").get_data(as_text=True).count("交警支队") == 16

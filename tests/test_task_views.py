@@ -77,7 +77,10 @@ SEE = {"alice", "bob", "carol", "erin", "frank"}
 MATRIX = [
     ("GET", "/tasks/{task}", SEE),
     ("GET", "/evidence/{attachment}", SEE),
-    ("GET", "/tasks", {"alice", "erin", "frank"}),
+    ("GET", "/tasks", set(PEOPLE)),  # each sees the tasks that are theirs to see
+    ("GET", "/tasks/export.xlsx", set(PEOPLE)),
+    ("GET", "/dashboard", {"alice", "bob", "dave", "erin", "frank"}),
+    ("GET", "/dashboard/bulletin.docx", {"alice", "erin", "frank"}),
     ("POST", "/tasks/{task}/edit", OFFICE),
     ("POST", "/tasks/{task}/assign", OFFICE),
     ("POST", "/tasks/{task}/acknowledge", {"bob"}),

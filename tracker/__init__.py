@@ -93,17 +93,22 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker.views import account, admin, auth, calendar, mail, main, reminder_settings, reports, tasks
+    from tracker.views import account, admin, auth, calendar, dashboard, mail, main, reminder_settings, reports, tasks
+    from tracker.views.calendar_feed import bp as calendar_feed_bp
+    from tracker.views.exports import bp as exports_bp
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp, url_prefix="/account")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(reports.bp, url_prefix="/reports")
     app.register_blueprint(calendar.bp, url_prefix="/calendar")
     app.register_blueprint(mail.bp, url_prefix="/mail")
     app.register_blueprint(reminder_settings.bp, url_prefix="/reminders")
+    app.register_blueprint(calendar_feed_bp)
+    app.register_blueprint(exports_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

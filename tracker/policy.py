@@ -31,6 +31,7 @@ class Action(enum.StrEnum):
     URGE = "urge"  # 催办
     MANAGE_REPORTS = "manage_reports"  # import, review, confirm, link shortcomings and measures
     VIEW_ALL = "view_all"  # every task and department
+    VIEW_DASHBOARD = "view_dashboard"  # the monitoring dashboard, over the tasks the user may see
     MANAGE_PEOPLE = "manage_people"  # users and departments
     MANAGE_CALENDAR = "manage_calendar"  # holidays and make-up working days
     MANAGE_MAIL = "manage_mail"  # the outbox: read every mail, retry failed ones; the reminder policy
@@ -43,6 +44,7 @@ OVERSIGHT_ROLES = frozenset({Role.ADMIN, Role.LEGAL, Role.LEADER})
 _GLOBAL: dict[Action, frozenset[Role]] = {
     Action.MANAGE_REPORTS: OFFICE_ROLES,
     Action.VIEW_ALL: OVERSIGHT_ROLES,
+    Action.VIEW_DASHBOARD: OVERSIGHT_ROLES | {Role.HEAD},
     Action.MANAGE_PEOPLE: frozenset({Role.ADMIN}),
     Action.MANAGE_CALENDAR: OFFICE_ROLES,
     Action.MANAGE_MAIL: OFFICE_ROLES,

@@ -57,6 +57,11 @@ def format_date(value: date | None) -> str:
     return value.strftime(gettext("%Y年%m月%d日")).replace("年0", "年").replace("月0", "月")
 
 
+def format_percent(rate: float | None) -> str:
+    """0.853 → 85.3%; a rate with nothing to divide by is shown as a dash."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
 def _english() -> bool:
     locale = get_locale()
     return locale is not None and locale.language == "en"
@@ -142,8 +147,9 @@ MAIL_STATUS_NAMES = {
 
 # The top navigation: (endpoint, label, action needed or None for every signed-in user).
 NAV_ITEMS: tuple[tuple[str, str, Action | None], ...] = (
+    ("dashboard.index", N_("督办看板"), Action.VIEW_DASHBOARD),
     ("tasks.my_work", N_("我的待办"), None),
-    ("tasks.index", N_("督办任务"), Action.VIEW_ALL),
+    ("tasks.index", N_("督办任务"), None),
     ("reports.index", N_("年度报告"), Action.MANAGE_REPORTS),
     ("mail.index", N_("邮件"), Action.MANAGE_MAIL),
     ("calendar.index", N_("节假日"), Action.MANAGE_CALENDAR),
@@ -184,6 +190,7 @@ def register(app: Flask) -> None:
     )
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "cndate")
+    app.add_template_filter(format_percent, "percent")
     app.add_template_filter(_name_filter(STATE_NAMES), "state_name")
     app.add_template_filter(_name_filter(KIND_NAMES, N_("其他")), "kind_name")
     app.add_template_filter(_name_filter(ROLE_NAMES), "role_name")

@@ -16,10 +16,10 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def index() -> str | Response:
-    """Visitors get the welcome page; the legal office and leaders every task; others their work."""
+    """Visitors get the welcome page; the legal office and leaders the dashboard; others their work."""
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
-    return redirect(url_for("tasks.index" if can(current_user, Action.VIEW_ALL) else "tasks.my_work"))
+    return redirect(url_for("dashboard.index" if can(current_user, Action.VIEW_ALL) else "tasks.my_work"))
 
 
 @bp.route("/lang/<code>")

@@ -122,3 +122,7 @@ class ReminderModeForm(FlaskForm):
         choices=[SelectChoice(mode.value, _l(name)) for mode, name in REMINDER_MODE_NAMES.items()],
         validators=[DataRequired(_l("请选择邮件提醒方式。"))],
     )
+
+
+class CalendarFeedForm(FlaskForm):
+    """Issue, re-issue or revoke the calendar feed: nothing to fill in but the CSRF token."""

@@ -7,7 +7,7 @@ from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -30,19 +30,14 @@ from tracker.models import (
     User,
 )
 from tracker.policy import Action, can, require, visible_tasks
-from tracker.services import deadlines, reminders, workflow
+from tracker.services import deadlines, reminders, task_query, workflow
 from tracker.services.evidence import EvidenceError, Upload, path_of
 from tracker.services.timeline import chase_record, task_timeline
 from tracker.services.workdays import WorkCalendar
 from tracker.views import task_forms as forms
+from tracker.views.task_filter_form import TaskFilterForm
 
 bp = Blueprint("tasks", __name__)
-
-TASK_LOADING = (
-    selectinload(Task.lead_department),
-    selectinload(Task.co_departments),
-    selectinload(Task.assignee),
-)
 
 
 def load_task(task_id: int, action: Action = Action.VIEW_TASK) -> Task:
@@ -57,7 +52,7 @@ def load_task(task_id: int, action: Action = Action.VIEW_TASK) -> Task:
 
 
 def _listing(condition: Any) -> tuple[list[Task], dict[int, deadlines.Standing]]:
-    tasks = db.session.scalars(sa.select(Task).where(condition).options(*TASK_LOADING)).all()
+    tasks = db.session.scalars(sa.select(Task).where(condition).options(*task_query.TASK_LOADING)).all()
     standing_of = deadlines.standings(tasks, local_today())
     return deadlines.by_urgency(tasks, standing_of), standing_of
 
@@ -87,9 +82,25 @@ def my_work() -> str:
 @bp.route("/tasks")
 @login_required
 def index() -> str:
-    require(current_user, Action.VIEW_ALL)
-    tasks, standing_of = _listing(sa.and_(visible_tasks(current_user), Task.parent_id.is_(None)))
-    return render_template("tasks/index.html", tasks=tasks, standing_of=standing_of)
+    """Every task the user may see, filtered, searched, sorted and paged; the filter lives in the
+    query string, so a view can be bookmarked, shared and exported."""
+    form = TaskFilterForm(request.args)
+    wanted = form.task_filter()
+    form.fill_choices(None if can(current_user, Action.VIEW_ALL) else _own_departments())
+    today = local_today()
+    page = task_query.page_of(current_user, wanted, form.page_number(), today, WorkCalendar.load())
+    return render_template(
+        "tasks/index.html",
+        form=form,
+        page=page,
+        filters=wanted.query_args(),
+        tasks=page.tasks,
+        standing_of=page.standing_of,
+    )
+
+
+def _own_departments() -> set[int]:
+    return {current_user.department_id} if current_user.department_id else set()
 
 
 @bp.route("/tasks/<int:task_id>")

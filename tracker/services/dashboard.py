@@ -1,0 +1,261 @@
+"""The figures of the monitoring dashboard and the 通报 (progress bulletin), computed in SQL.
+
+Every figure covers the top-level tasks the user may see; milestones count through their parent.
+Cancelled tasks (已撤销) are left out of every figure. Figures are taken "as of" a date, so a
+bulletin for an earlier day counts a task closed later as still open on that day:
+
+- 已办结 done: verified (销号) on or before the date;
+- 已逾期 overdue: not done by the date, not on hold, and its deadline before the date;
+- 办结率: done ÷ tasks;
+- 按期办结率: done on or before the deadline ÷ (done + overdue), the tasks that came due or were closed;
+- 一次办结率: done without ever being sent back (退办) ÷ done;
+- 延期次数: approved extensions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from tracker.extensions import db
+from tracker.models import OPEN_STATES, AuditEvent, Department, SourceReport, Task, TaskState, User
+from tracker.policy import visible_tasks
+from tracker.services.deadlines import Thresholds
+from tracker.services.task_query import TASK_LOADING
+from tracker.services.workdays import WorkCalendar
+
+LIST_LIMIT = 20  # rows of the overdue and due-soon lists; the full lists are a link away
+ACTIVITY_LIMIT = 15
+CHART_MONTHS = 12
+
+
+@dataclass
+class Tally:
+    """Counts of one group of tasks (a department, a report, or all), as of a date."""
+
+    tasks: int = 0
+    done: int = 0
+    overdue: int = 0
+    done_on_time: int = 0
+    done_first_time: int = 0
+    extensions: int = 0
+    percent_sum: int = 0
+    last_update: datetime | None = None
+
+    def add(self, other: Tally) -> None:
+        self.tasks += other.tasks
+        self.done += other.done
+        self.overdue += other.overdue
+        self.done_on_time += other.done_on_time
+        self.done_first_time += other.done_first_time
+        self.extensions += other.extensions
+        self.percent_sum += other.percent_sum
+        if other.last_update is not None and (self.last_update is None or other.last_update > self.last_update):
+            self.last_update = other.last_update
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.done / self.tasks if self.tasks else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        due = self.done + self.overdue
+        return self.done_on_time / due if due else None
+
+    @property
+    def first_time_rate(self) -> float | None:
+        return self.done_first_time / self.done if self.done else None
+
+    @property
+    def average_percent(self) -> float | None:
+        return self.percent_sum / self.tasks if self.tasks else None
+
+
+@dataclass
+class Group:
+    id: int | None
+    name: str
+    tally: Tally
+
+
+# The columns a department table can be ranked by, with the value each ranks on (None last).
+DEPARTMENT_SORTS: dict[str, Any] = {
+    "name": lambda g: g.name,
+    "tasks": lambda g: g.tally.tasks,
+    "done": lambda g: g.tally.done,
+    "overdue": lambda g: g.tally.overdue,
+    "completion": lambda g: g.tally.completion_rate,
+    "on_time": lambda g: g.tally.on_time_rate,
+    "first_time": lambda g: g.tally.first_time_rate,
+    "extensions": lambda g: g.tally.extensions,
+    "last_update": lambda g: g.tally.last_update,
+}
+
+
+def rank(groups: list[Group], by: str, descending: bool = True) -> list[Group]:
+    """The groups ordered by one column; groups without a value (no tasks due yet) come last."""
+    value = DEPARTMENT_SORTS.get(by, DEPARTMENT_SORTS["overdue"])
+    present = [g for g in groups if value(g) is not None]
+    absent = [g for g in groups if value(g) is None]
+    present.sort(key=lambda g: g.name)
+    present.sort(key=value, reverse=descending)  # stable: ties stay in name order
+    return present + sorted(absent, key=lambda g: g.name)
+
+
+@dataclass
+class Overview:
+    as_of: date
+    total: Tally
+    by_state: dict[TaskState, int]
+    by_light: dict[str, int]
+    departments: list[Group]
+    reports: list[Group]
+    monthly_done: list[tuple[date, int]]  # (first day of month, tasks closed that month), oldest first
+
+
+def _scope(user: User) -> ColumnElement[bool]:
+    return sa.and_(visible_tasks(user), Task.parent_id.is_(None), Task.state != TaskState.CANCELLED)
+
+
+def _tally_columns(as_of: date) -> list[Any]:
+    done = sa.and_(Task.state == TaskState.DONE, Task.completed_on <= as_of)
+    open_then = sa.or_(Task.state.in_(OPEN_STATES), sa.and_(Task.state == TaskState.DONE, Task.completed_on > as_of))
+    overdue = sa.and_(open_then, Task.deadline < as_of)
+    on_time = sa.and_(done, sa.or_(Task.deadline.is_(None), Task.completed_on <= Task.deadline))
+    first_time = sa.and_(done, Task.sent_back_count == 0)
+
+    def number(condition: ColumnElement[bool]) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    return [
+        sa.func.count(),
+        number(done),
+        number(overdue),
+        number(on_time),
+        number(first_time),
+        sa.func.coalesce(sa.func.sum(Task.extension_count), 0),
+        sa.func.coalesce(sa.func.sum(Task.percent_done), 0),
+        sa.func.max(Task.last_progress_at),
+    ]
+
+
+def overview(user: User, as_of: date, calendar: WorkCalendar, *, lights_on: date | None = None) -> Overview:
+    """The dashboard's figures for ``user`` as of ``as_of``: one pass over the tasks grouped by
+    department and report, one grouped by state and light, the monthly closures and the names;
+    five queries whatever the number of tasks. Lights and states are today's (``lights_on``,
+    default ``as_of``)."""
+    light = Thresholds.on(lights_on or as_of, calendar).light()
+    keys = (Task.lead_department_id, Task.report_id)
+    rows = db.session.execute(sa.select(*keys, *_tally_columns(as_of)).where(_scope(user)).group_by(*keys)).all()
+    total = Tally()
+    by_department: dict[int | None, Tally] = {}
+    by_report: dict[int | None, Tally] = {}
+    for department_id, report_id, *figures in rows:
+        part = Tally(*(int(value) for value in figures[:7]), last_update=figures[7])
+        total.add(part)
+        by_department.setdefault(department_id, Tally()).add(part)
+        by_report.setdefault(report_id, Tally()).add(part)
+    by_state = {state: 0 for state in TaskState if state != TaskState.CANCELLED}
+    by_light = {name: 0 for name in ("red", "yellow", "green", "grey")}
+    counts = db.session.execute(
+        sa.select(Task.state, light, sa.func.count()).where(_scope(user)).group_by(Task.state, light)
+    )
+    for state, colour, number in counts:
+        by_state[TaskState(state)] += number
+        by_light[colour] += number
+    department_names = dict(
+        db.session.execute(sa.select(Department.id, Department.name).where(Department.id.in_(by_department))).all()
+    )
+    report_names = dict(
+        db.session.execute(sa.select(SourceReport.id, SourceReport.title).where(SourceReport.id.in_(by_report))).all()
+    )
+    return Overview(
+        as_of=as_of,
+        total=total,
+        by_state=by_state,
+        by_light=by_light,
+        departments=[Group(i, department_names.get(i, ""), tally) for i, tally in by_department.items()],
+        reports=[Group(i, report_names.get(i, ""), tally) for i, tally in by_report.items()],
+        monthly_done=_monthly_done(user, as_of),
+    )
+
+
+def _month_start(day: date, months_back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - months_back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _monthly_done(user: User, as_of: date) -> list[tuple[date, int]]:
+    """Tasks closed in each of the last CHART_MONTHS months up to ``as_of`` (one query, at most
+    one row per day)."""
+    first = _month_start(as_of, CHART_MONTHS - 1)
+    rows = db.session.execute(
+        sa.select(Task.completed_on, sa.func.count(Task.id))
+        .where(_scope(user), Task.state == TaskState.DONE, Task.completed_on >= first, Task.completed_on <= as_of)
+        .group_by(Task.completed_on)
+    )
+    months = {_month_start(as_of, back): 0 for back in range(CHART_MONTHS - 1, -1, -1)}
+    for day, number in rows:
+        months[_month_start(day)] += number
+    return list(months.items())
+
+
+def overdue_tasks(user: User, as_of: date, limit: int | None = LIST_LIMIT) -> list[Task]:
+    """Tasks still open as of ``as_of`` with the deadline before it, the longest overdue first."""
+    open_then = sa.or_(Task.state.in_(OPEN_STATES), sa.and_(Task.state == TaskState.DONE, Task.completed_on > as_of))
+    query = (
+        sa.select(Task)
+        .where(_scope(user), open_then, Task.deadline < as_of)
+        .order_by(Task.deadline, Task.id)
+        .options(*TASK_LOADING)
+    )
+    return list(db.session.scalars(query.limit(limit) if limit else query))
+
+
+def due_soon_until(today: date, calendar: WorkCalendar, workdays: int) -> date:
+    """The last deadline that leaves at most ``workdays`` working days after ``today``."""
+    return calendar.add_workdays(today, workdays + 1) - timedelta(days=1)
+
+
+def due_soon_tasks(user: User, today: date, calendar: WorkCalendar, workdays: int) -> list[Task]:
+    """Open tasks due from today up to ``workdays`` working days ahead, the nearest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Task)
+            .where(
+                _scope(user),
+                Task.state.in_(OPEN_STATES),
+                Task.deadline >= today,
+                Task.deadline <= due_soon_until(today, calendar, workdays),
+            )
+            .order_by(Task.deadline, Task.id)
+            .options(*TASK_LOADING)
+            .limit(LIST_LIMIT)
+        )
+    )
+
+
+@dataclass
+class Activity:
+    event: AuditEvent
+    actor: User | None
+    task: Task
+
+
+def recent_activity(user: User, limit: int = ACTIVITY_LIMIT) -> list[Activity]:
+    """The latest audit events on tasks the user may see, newest first (two queries)."""
+    rows = db.session.execute(
+        sa.select(AuditEvent, User, Task)
+        .join(Task, sa.and_(AuditEvent.object_type == "task", Task.id == AuditEvent.object_id))
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(visible_tasks(user))
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+        .options(selectinload(Task.lead_department))
+    ).all()
+    return [Activity(event, actor, task) for event, actor, task in rows]

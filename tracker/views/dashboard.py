@@ -1,0 +1,58 @@
+"""The monitoring dashboard: the legal office and leaders see every department; a head sees the
+tasks of their own department."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from tracker.clock import local_today
+from tracker.policy import Action, require
+from tracker.services import dashboard, deadlines
+from tracker.services.deadlines import DUE_SOON_WORKDAYS
+from tracker.services.workdays import WorkCalendar
+from tracker.views import charts
+
+bp = Blueprint("dashboard", __name__)
+
+DEFAULT_RANKING = "overdue"
+TOP_OVERDUE_DEPARTMENTS = 10
+
+
+@bp.route("/dashboard")
+@login_required
+def index() -> str:
+    require(current_user, Action.VIEW_DASHBOARD)
+    today = local_today()
+    calendar = WorkCalendar.load()
+    ranking = request.args.get("sort", DEFAULT_RANKING)
+    if ranking not in dashboard.DEPARTMENT_SORTS:
+        ranking = DEFAULT_RANKING
+    ascending = request.args.get("dir") == "asc"
+    within = request.args.get("within", type=int) or DUE_SOON_WORKDAYS
+    within = min(max(within, 1), 60)
+
+    overview = dashboard.overview(current_user, today, calendar)
+    overdue = dashboard.overdue_tasks(current_user, today)
+    due_soon = dashboard.due_soon_tasks(current_user, today, calendar, within)
+    standing_of = deadlines.standings([*overdue, *due_soon], today, calendar)
+    done_in_chart = sum(number for _, number in overview.monthly_done)
+    by_overdue = dashboard.rank([g for g in overview.departments if g.tally.overdue], "overdue")
+    return render_template(
+        "dashboard/index.html",
+        overview=overview,
+        departments=dashboard.rank(overview.departments, ranking, descending=not ascending),
+        ranking=ranking,
+        ascending=ascending,
+        overdue=overdue,
+        due_soon=due_soon,
+        due_soon_until=dashboard.due_soon_until(today, calendar, within),
+        within=within,
+        standing_of=standing_of,
+        activity=dashboard.recent_activity(current_user),
+        completion_chart=charts.completion_chart(
+            overview.monthly_done, overview.total.done - done_in_chart, overview.total.tasks
+        ),
+        overdue_chart=charts.bar_chart([(g.name, g.tally.overdue) for g in by_overdue[:TOP_OVERDUE_DEPARTMENTS]]),
+        list_limit=dashboard.LIST_LIMIT,
+    )
