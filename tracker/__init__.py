@@ -93,9 +93,20 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker.views import account, admin, auth, calendar, dashboard, mail, main, reminder_settings, reports, tasks
-    from tracker.views.calendar_feed import bp as calendar_feed_bp
-    from tracker.views.exports import bp as exports_bp
+    from tracker.views import (
+        account,
+        admin,
+        auth,
+        calendar,
+        calendar_feed,
+        dashboard,
+        exports,
+        mail,
+        main,
+        reminder_settings,
+        reports,
+        tasks,
+    )
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -107,8 +118,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar.bp, url_prefix="/calendar")
     app.register_blueprint(mail.bp, url_prefix="/mail")
     app.register_blueprint(reminder_settings.bp, url_prefix="/reminders")
-    app.register_blueprint(calendar_feed_bp)
-    app.register_blueprint(exports_bp)
+    app.register_blueprint(calendar_feed.bp)
+    app.register_blueprint(exports.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.models import Department, Role
+from tracker.names import ROLE_NAMES
 from tracker.services.people import PeopleError, create_user
-from tracker.views.filters import ROLE_NAMES
 
 ROLE_HELP = "，".join(f"{role.value}（{ROLE_NAMES[role]}）" for role in Role)
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm import selectinload
 from tracker.clock import local_zone
 from tracker.extensions import db
 from tracker.models import OPEN_STATES, Task, User
+from tracker.names import STATE_NAMES
 from tracker.policy import OVERSIGHT_ROLES, visible_tasks
 from tracker.services.audit import record_event
-from tracker.views.filters import STATE_NAMES
 
 TOKEN_BYTES = 32  # token_urlsafe(32) is 43 characters; the column holds 64
 PRODID = "-//tracker//整改督办台账 deadlines//ZH"

@@ -42,10 +42,10 @@ from tracker.models import (
     User,
     task_co_departments,
 )
+from tracker.names import STATE_NAMES
 from tracker.services.deadlines import STALE_DAYS, Standing
 from tracker.services.deadlines import standing as deadline_standing
 from tracker.services.workdays import WorkCalendar
-from tracker.views.filters import STATE_NAMES
 
 HEADERS = (
     "序号",
