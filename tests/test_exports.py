@@ -353,6 +353,20 @@ def test_it_writes_the_bulletin_with_the_figures_counted_by_hand(client, scene):
     assert ranking.style.name == "Table Grid"
 
 
+def test_the_bulletin_lists_the_longest_overdue_and_says_how_many_in_all(client, scene, monkeypatch):
+    monkeypatch.setattr(bulletin, "OVERDUE_LISTED", 0)
+    login(client, "alice@example.gov.cn")
+
+    document = Document(io.BytesIO(client.get(BULLETIN).data))
+
+    paragraphs = [p.text for p in document.paragraphs]
+    assert (
+        "截至通报日，共有逾期未办结任务1项，以下列出逾期时间最长的0项；"
+        "全部逾期任务可在任务列表中按“已逾期”筛选后导出整改督办台账。"
+    ) in paragraphs
+    assert "截至通报日，无逾期未办结任务。" not in paragraphs
+
+
 def test_it_sets_the_east_asian_fonts_and_the_page_of_an_official_document(client, scene):
     login(client, "alice@example.gov.cn")
 

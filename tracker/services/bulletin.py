@@ -43,6 +43,11 @@ UNASSIGNED = "未交办"
 _THEME_FONT_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
 
+# A bulletin is read and circulated: it lists the longest overdue tasks, and points to the
+# ledger for the rest (a province may have thousands).
+OVERDUE_LISTED = 100
+
+
 def percent(rate: float | None) -> str:
     """85.0%, or — when there is nothing to divide by."""
     return NOT_APPLICABLE if rate is None else f"{rate * 100:.1f}%"
@@ -58,7 +63,9 @@ def write_bulletin(
 ) -> bytes:
     """The bulletin as of ``as_of``: the overall figures, the departments ranked by 办结率 (then
     fewest overdue), and the overdue tasks with their working days overdue (counted on
-    ``calendar``, loaded when not given). ``issuer_name`` signs it; empty leaves it unsigned."""
+    ``calendar``, loaded when not given). ``overdue`` may be the longest overdue only (see
+    OVERDUE_LISTED); the text then says how many there are in all. ``issuer_name`` signs it;
+    empty leaves it unsigned."""
     calendar = calendar or WorkCalendar.load()
     document = Document()
     _lay_out(document)
@@ -83,6 +90,13 @@ def write_bulletin(
         _paragraph(document, "截至通报日，暂无整改任务。", indent=True)
 
     document.add_heading("三、逾期未办结任务", level=1)
+    if overview.total.overdue > len(overdue):
+        _paragraph(
+            document,
+            f"截至通报日，共有逾期未办结任务{overview.total.overdue}项，以下列出逾期时间最长的{len(overdue)}项；"
+            "全部逾期任务可在任务列表中按“已逾期”筛选后导出整改督办台账。",
+            indent=True,
+        )
     if overdue:
         rows = [
             (
@@ -95,7 +109,7 @@ def write_bulletin(
             for number, task in enumerate(overdue, start=1)
         ]
         _table(document, OVERDUE_HEADERS, OVERDUE_WIDTHS, rows, left_aligned=(1,))
-    else:
+    elif not overview.total.overdue:
         _paragraph(document, "截至通报日，无逾期未办结任务。", indent=True)
 
     if issuer_name:

@@ -122,6 +122,11 @@ def _scope(user: User) -> ColumnElement[bool]:
     return sa.and_(visible_tasks(user), Task.parent_id.is_(None), Task.state != TaskState.CANCELLED)
 
 
+def _number(condition: ColumnElement[bool]) -> Any:
+    """How many rows of the group meet ``condition``."""
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
 def _tally_columns(as_of: date) -> list[Any]:
     done = sa.and_(Task.state == TaskState.DONE, Task.completed_on <= as_of)
     open_then = sa.or_(Task.state.in_(OPEN_STATES), sa.and_(Task.state == TaskState.DONE, Task.completed_on > as_of))
@@ -129,15 +134,12 @@ def _tally_columns(as_of: date) -> list[Any]:
     on_time = sa.and_(done, sa.or_(Task.deadline.is_(None), Task.completed_on <= Task.deadline))
     first_time = sa.and_(done, Task.sent_back_count == 0)
 
-    def number(condition: ColumnElement[bool]) -> Any:
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
     return [
         sa.func.count(),
-        number(done),
-        number(overdue),
-        number(on_time),
-        number(first_time),
+        _number(done),
+        _number(overdue),
+        _number(on_time),
+        _number(first_time),
         sa.func.coalesce(sa.func.sum(Task.extension_count), 0),
         sa.func.coalesce(sa.func.sum(Task.percent_done), 0),
         sa.func.max(Task.last_progress_at),
@@ -146,28 +148,42 @@ def _tally_columns(as_of: date) -> list[Any]:
 
 def overview(user: User, as_of: date, calendar: WorkCalendar, *, lights_on: date | None = None) -> Overview:
     """The dashboard's figures for ``user`` as of ``as_of``: one pass over the tasks grouped by
-    department and report, one grouped by state and light, the monthly closures and the names;
-    five queries whatever the number of tasks. Lights and states are today's (``lights_on``,
-    default ``as_of``)."""
-    light = Thresholds.on(lights_on or as_of, calendar).light()
+    department and report (the states and lights are counted in the same pass), the monthly
+    closures and the names; four queries whatever the number of tasks. States and lights are
+    today's (``lights_on``, default ``as_of``)."""
+    thresholds = Thresholds.on(lights_on or as_of, calendar)
+    counted_states = [state for state in TaskState if state != TaskState.CANCELLED]
     keys = (Task.lead_department_id, Task.report_id)
-    rows = db.session.execute(sa.select(*keys, *_tally_columns(as_of)).where(_scope(user)).group_by(*keys)).all()
+    rows = db.session.execute(
+        sa.select(
+            *keys,
+            *_tally_columns(as_of),
+            *(_number(Task.state == state) for state in counted_states),
+            _number(thresholds.light_is("red")),
+            _number(thresholds.light_is("yellow")),
+        )
+        .where(_scope(user))
+        .group_by(*keys)
+    ).all()
     total = Tally()
     by_department: dict[int | None, Tally] = {}
     by_report: dict[int | None, Tally] = {}
+    by_state = dict.fromkeys(counted_states, 0)
+    by_light = dict.fromkeys(("red", "yellow", "green", "grey"), 0)
     for department_id, report_id, *figures in rows:
         part = Tally(*(int(value) for value in figures[:7]), last_update=figures[7])
         total.add(part)
         by_department.setdefault(department_id, Tally()).add(part)
         by_report.setdefault(report_id, Tally()).add(part)
-    by_state = {state: 0 for state in TaskState if state != TaskState.CANCELLED}
-    by_light = {name: 0 for name in ("red", "yellow", "green", "grey")}
-    counts = db.session.execute(
-        sa.select(Task.state, light, sa.func.count()).where(_scope(user)).group_by(Task.state, light)
-    )
-    for state, colour, number in counts:
-        by_state[TaskState(state)] += number
-        by_light[colour] += number
+        states = dict(zip(counted_states, figures[8 : 8 + len(counted_states)], strict=True))
+        red, yellow = figures[-2:]
+        for state, number in states.items():
+            by_state[state] += number
+        still_open = sum(number for state, number in states.items() if state in OPEN_STATES)
+        by_light["red"] += red
+        by_light["yellow"] += yellow
+        by_light["green"] += still_open - red - yellow
+        by_light["grey"] += part.tasks - still_open
     department_names = dict(
         db.session.execute(sa.select(Department.id, Department.name).where(Department.id.in_(by_department))).all()
     )
@@ -205,7 +221,7 @@ def _monthly_done(user: User, as_of: date) -> list[tuple[date, int]]:
     return list(months.items())
 
 
-def overdue_tasks(user: User, as_of: date, limit: int | None = LIST_LIMIT) -> list[Task]:
+def overdue_tasks(user: User, as_of: date, limit: int = LIST_LIMIT) -> list[Task]:
     """Tasks still open as of ``as_of`` with the deadline before it, the longest overdue first."""
     open_then = sa.or_(Task.state.in_(OPEN_STATES), sa.and_(Task.state == TaskState.DONE, Task.completed_on > as_of))
     query = (
@@ -214,7 +230,7 @@ def overdue_tasks(user: User, as_of: date, limit: int | None = LIST_LIMIT) -> li
         .order_by(Task.deadline, Task.id)
         .options(*TASK_LOADING)
     )
-    return list(db.session.scalars(query.limit(limit) if limit else query))
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def due_soon_until(today: date, calendar: WorkCalendar, workdays: int) -> date:

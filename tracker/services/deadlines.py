@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -73,12 +74,19 @@ class Thresholds:
 
     def light(self) -> ColumnElement[str]:
         """The light as a SQL CASE: 'red', 'yellow', 'green' or 'grey', as :func:`standing` says."""
+        return self._case(*LIGHT_ORDER)
+
+    def urgency(self) -> ColumnElement[int]:
+        """The light's rank (red 0 … grey 3) as a SQL CASE, to sort by."""
+        return self._case(*LIGHT_ORDER.values())
+
+    def _case(self, red: Any, yellow: Any, green: Any, grey: Any) -> ColumnElement[Any]:
         since = sa.func.coalesce(Task.last_progress_at, Task.acknowledged_at, Task.created_at)
         return sa.case(
-            (Task.state.not_in(OPEN_STATES), "grey"),
-            (Task.deadline < self.today, "red"),
-            (sa.or_(Task.deadline <= self.due_soon_until, since < self.stale_before), "yellow"),
-            else_="green",
+            (Task.state.not_in(OPEN_STATES), grey),
+            (Task.deadline < self.today, red),
+            (sa.or_(Task.deadline <= self.due_soon_until, since < self.stale_before), yellow),
+            else_=green,
         )
 
     def light_is(self, light: str) -> ColumnElement[bool]:

@@ -141,10 +141,7 @@ def ordering(sort: str, thresholds: Thresholds) -> list[Any]:
     """ORDER BY for a sort name; every ordering ends with the id, so pages never overlap."""
     deadline_last_when_missing = [Task.deadline.is_(None), Task.deadline]
     by_name: dict[str, list[Any]] = {
-        "urgency": [
-            sa.case({light: rank for light, rank in LIGHT_ORDER.items()}, value=thresholds.light()),
-            *deadline_last_when_missing,
-        ],
+        "urgency": [thresholds.urgency(), *deadline_last_when_missing],
         "deadline": deadline_last_when_missing,
         "-deadline": [Task.deadline.is_(None), Task.deadline.desc()],
         "title": [Task.title],

@@ -161,7 +161,7 @@ def bulletin_docx() -> Any:
         return render_template("errors/error.html", status=400, message=message), 400
     calendar = WorkCalendar.load()
     overview = dashboard.overview(current_user, as_of, calendar)
-    overdue = dashboard.overdue_tasks(current_user, as_of, limit=None)
+    overdue = dashboard.overdue_tasks(current_user, as_of, limit=bulletin.OVERDUE_LISTED)
     issuer = current_user.department.name if current_user.department else ""
     content = bulletin.write_bulletin(overview, overdue, as_of, issuer, calendar=calendar)
     return _download(content, DOCX_TYPE, f"{BULLETIN_NAME}-{as_of:%Y%m%d}.docx")

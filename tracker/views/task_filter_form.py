@@ -55,17 +55,24 @@ class TaskFilterForm(Form):
         ]
         self.sort.choices = [SelectChoice(name, _(label)) for name, label in SORT_NAMES.items()]
 
-    def fill_choices(self, department_ids: set[int] | None = None) -> None:
+    def fill_choices(self, wanted: TaskFilter, department_ids: set[int] | None = None) -> None:
         """Departments, reports and people to pick from (three queries); ``department_ids``
-        limits the departments and people to those a head works with."""
+        limits the departments and people to those a head works with. The people are those of
+        the chosen department: a province has thousands, too many for one list."""
         departments = sa.select(Department.id, Department.name).order_by(Department.name)
         people = (
-            sa.select(User.id, User.name, Department.name).outerjoin(Department).order_by(Department.name, User.name)
+            sa.select(User.id, User.name, Department.name)
+            .outerjoin(Department)
+            .where(User.role.in_([Role.HEAD, Role.STAFF]))
+            .order_by(Department.name, User.name)
         )
-        people = people.where(User.role.in_([Role.HEAD, Role.STAFF]))
         if department_ids is not None:
             departments = departments.where(Department.id.in_(department_ids))
             people = people.where(User.department_id.in_(department_ids))
+        people_of = {wanted.department_id} if wanted.department_id is not None else department_ids
+        # Keep a chosen person listed even before a department is chosen (a shared address).
+        chosen = User.id == wanted.assignee_id if wanted.assignee_id is not None else sa.false()
+        people = people.where(sa.or_(User.department_id.in_(people_of or set()), chosen))
         everything = [SelectChoice("", _("全部"))]
         self.department.choices = everything + [
             SelectChoice(str(i), name) for i, name in db.session.execute(departments)
@@ -76,7 +83,7 @@ class TaskFilterForm(Form):
                 sa.select(SourceReport.id, SourceReport.title, SourceReport.year).order_by(SourceReport.id.desc())
             )
         ]
-        self.assignee.choices = everything + [
+        self.assignee.choices = [SelectChoice("", _("全部") if people_of else _("全部（先选牵头单位）"))] + [
             SelectChoice(str(i), f"{name}（{department}）" if department else name)
             for i, name, department in db.session.execute(people)
         ]

@@ -86,7 +86,7 @@ def index() -> str:
     query string, so a view can be bookmarked, shared and exported."""
     form = TaskFilterForm(request.args)
     wanted = form.task_filter()
-    form.fill_choices(None if can(current_user, Action.VIEW_ALL) else _own_departments())
+    form.fill_choices(wanted, None if can(current_user, Action.VIEW_ALL) else _own_departments())
     today = local_today()
     page = task_query.page_of(current_user, wanted, form.page_number(), today, WorkCalendar.load())
     return render_template(
