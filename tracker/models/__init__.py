@@ -2,6 +2,7 @@
 
 from tracker.models.audit import AuditEvent
 from tracker.models.calendar import CalendarDay
+from tracker.models.drafts import Draft, DraftStructure, DraftVersion, VersionReason
 from tracker.models.outbox import Notification, NotificationStatus, OfflineChase, Setting
 from tracker.models.people import Department, ReminderMode, Role, User
 from tracker.models.reports import (
@@ -32,6 +33,9 @@ __all__ = [
     "AuditEvent",
     "CalendarDay",
     "Department",
+    "Draft",
+    "DraftStructure",
+    "DraftVersion",
     "EvidenceAttachment",
     "ExtensionRequest",
     "ExtensionStatus",
@@ -53,5 +57,6 @@ __all__ = [
     "TaskState",
     "UpdateKind",
     "User",
+    "VersionReason",
     "task_co_departments",
 ]

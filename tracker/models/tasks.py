@@ -74,6 +74,9 @@ class Task(db.Model):
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source_reports.id"), index=True)
     report_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report_items.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    # The unfinished task of an earlier year's report this one carries on (结转), so that the
+    # history of a measure spans years.
+    carried_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id", ondelete="SET NULL"), index=True)
     kind: Mapped[ItemKind | None] = mapped_column(enum_column(ItemKind))  # None: created by hand
     title: Mapped[str] = mapped_column(sa.Text)
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -134,8 +137,11 @@ class Task(db.Model):
 
     report: Mapped[SourceReport | None] = relationship()
     report_item: Mapped[ReportItem | None] = relationship()
-    parent: Mapped[Task | None] = relationship(back_populates="milestones", remote_side=[id])
-    milestones: Mapped[list[Task]] = relationship(back_populates="parent", order_by="Task.deadline")
+    parent: Mapped[Task | None] = relationship(back_populates="milestones", remote_side=[id], foreign_keys=[parent_id])
+    carried_from: Mapped[Task | None] = relationship(remote_side=[id], foreign_keys=[carried_from_id])
+    milestones: Mapped[list[Task]] = relationship(
+        back_populates="parent", order_by="Task.deadline", foreign_keys=[parent_id]
+    )
     lead_department: Mapped[Department | None] = relationship()
     co_departments: Mapped[list[Department]] = relationship(secondary=task_co_departments)
     assignee: Mapped[User | None] = relationship()
