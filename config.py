@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,30 @@ def _as_bool(value: str) -> bool:
 
 
 SMTP_SECURITY_CHOICES = ("none", "starttls", "ssl")
+
+
+DRAFT_ROLLUP_WEEKDAY_CHOICES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "off")
+
+
+def _weekday(value: str) -> str:
+    choice = value.strip().lower()
+    if choice not in DRAFT_ROLLUP_WEEKDAY_CHOICES:
+        raise ValueError(f"choose one of {', '.join(DRAFT_ROLLUP_WEEKDAY_CHOICES)}")
+    return choice
+
+
+def _hour(value: str) -> int:
+    hour = int(value)
+    if not 0 <= hour <= 23:
+        raise ValueError("an hour from 0 to 23")
+    return hour
+
+
+def _month_day(value: str) -> str:
+    """A month and day such as "03-01", checked against a leap year (so "02-29" passes)."""
+    month, _, day = value.strip().partition("-")
+    date(2000, int(month), int(day))
+    return f"{int(month):02d}-{int(day):02d}"
 
 
 def _smtp_security(value: str) -> str:
@@ -91,6 +116,25 @@ SETTINGS: tuple[Setting, ...] = (
         "Most tasks one export (.xlsx, .csv, print page) may hold; above it the user is asked to narrow the filter.",
         int,
     ),
+    Setting(
+        "DRAFT_ROLLUP_WEEKDAY",
+        "mon",
+        "Day of the week (`mon`…`sun`) the drafts of next year's report take in new progress; `off` for none.",
+        _weekday,
+    ),
+    Setting(
+        "DRAFT_ROLLUP_MONTHLY",
+        True,
+        "Also roll new progress into the drafts on the first working day of each month (Chinese calendar).",
+        _as_bool,
+    ),
+    Setting("DRAFT_ROLLUP_HOUR", 8, "Hour (local time, 0–23) at which the drafts' roll-up runs on its days.", _hour),
+    Setting(
+        "DRAFT_FILING_DATE",
+        "03-01",
+        "`MM-DD` on which the yearly report is due; the draft page warns as it approaches.",
+        _month_day,
+    ),
 )
 
 
@@ -132,6 +176,10 @@ class Config:
     BASE_URL = "http://127.0.0.1:5000"
     MAIL_MAX_ATTEMPTS = 5
     EXPORT_MAX_ROWS = 50000
+    DRAFT_ROLLUP_WEEKDAY = "mon"
+    DRAFT_ROLLUP_MONTHLY = True
+    DRAFT_ROLLUP_HOUR = 8
+    DRAFT_FILING_DATE = "03-01"
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True

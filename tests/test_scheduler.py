@@ -43,10 +43,10 @@ def test_it_plans_only_while_holding_the_lock(app, personas):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 1
 
 
-def test_it_schedules_both_jobs_in_the_office_time_zone(app):
+def test_it_schedules_every_job_in_the_office_time_zone(app):
     scheduler, lock = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"plan_reminders", "send_mail"}
+    assert set(jobs) == {"plan_reminders", "send_mail", "roll_up_drafts"}
     assert all(str(job.trigger.timezone) == "Asia/Shanghai" for job in jobs.values())
     assert str(scheduler.timezone) == "Asia/Shanghai"
     lock.release()

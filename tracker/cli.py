@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from tracker import cli_mail, cli_people, cli_reminders
+from tracker import cli_drafts, cli_mail, cli_people, cli_reminders
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
 from tracker.importer import ParsedReport, ReportImportError, parse_report
@@ -93,3 +93,4 @@ def register(app: Flask) -> None:
     cli_people.register(app)
     cli_reminders.register(app)
     cli_mail.register(app)
+    cli_drafts.register(app)

@@ -1,4 +1,5 @@
-"""The scheduler: plans reminders and sends the outbox on a clock, in Asia/Shanghai.
+"""The scheduler: plans reminders, sends the outbox and rolls new progress into the drafts of
+next year's report, on a clock, in Asia/Shanghai.
 
 Jobs are thin: each pushes an app context and calls a service. Only one scheduler works at a
 time (a PostgreSQL advisory lock held for the scheduler's life, or a lock file on SQLite); a
@@ -21,6 +22,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
@@ -33,6 +35,9 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 PLAN_EVERY_MINUTES = 10  # planning is idempotent: a frequent tick catches up after a restart
 SEND_EVERY_SECONDS = 60
 ADVISORY_LOCK_KEY = 0x7472_6163  # "trac"
+# A daily run at the roll-up hour: a scheduler that was busy or restarting may start it this
+# late. Running it twice in a day is harmless (nothing new, nothing written; mails are deduplicated).
+ROLLUP_GRACE_SECONDS = 4 * 3600
 
 
 class SchedulerLock:
@@ -119,6 +124,23 @@ def send_mail(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> A
         return mailer.send_due(now or utcnow())
 
 
+def roll_up_drafts(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> int | None:
+    """On the roll-up's days, bring new progress into every draft. Returns how many drafts got a
+    new version (None without the lock, 0 on other days)."""
+    if not lock.acquire():
+        return None
+    from tracker.services import drafts
+    from tracker.services.workdays import WorkCalendar
+
+    with app.app_context():
+        now = now or utcnow()
+        if not drafts.rollup_due(local_date(now), WorkCalendar.load()):
+            return 0
+        written = drafts.roll_up_all(now)
+        db.session.commit()
+        return len(written)
+
+
 def build_scheduler(app: Flask, *, blocking: bool = False) -> tuple[BaseScheduler, SchedulerLock]:
     zone = ZoneInfo(app.config["TIMEZONE"])
     kind = BlockingScheduler if blocking else BackgroundScheduler
@@ -138,6 +160,14 @@ def build_scheduler(app: Flask, *, blocking: bool = False) -> tuple[BaseSchedule
         args=[app, lock],
         id="send_mail",
         next_run_time=datetime.now(zone),
+    )
+
+    scheduler.add_job(
+        roll_up_drafts,
+        CronTrigger(hour=app.config["DRAFT_ROLLUP_HOUR"], minute=0, timezone=zone),
+        args=[app, lock],
+        id="roll_up_drafts",
+        misfire_grace_time=ROLLUP_GRACE_SECONDS,
     )
 
     def report(event: JobExecutionEvent) -> None:
