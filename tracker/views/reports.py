@@ -1,5 +1,6 @@
 """The legal office's report pages: upload, review the items, confirm them into tasks, assign the
-tasks in bulk, and link shortcomings to the measures that address them.
+tasks in bulk, link shortcomings to the measures that address them, and carry the unfinished
+tasks of an earlier year over to the new measures (结转).
 
 Every route here is for :attr:`Action.MANAGE_REPORTS` only; the guard below runs before each of
 them, so a new route cannot forget it.
@@ -19,6 +20,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from tracker.clock import utcnow
@@ -37,7 +39,7 @@ from tracker.models import (
     Task,
 )
 from tracker.policy import Action, require
-from tracker.services import links, review, workflow
+from tracker.services import carryover, links, review, workflow
 from tracker.services.reports import DuplicateReportError, store_report
 from tracker.views import report_forms as forms
 
@@ -49,6 +51,8 @@ STATUS_NAMES = {ReportStatus.IN_REVIEW: N_("待审核确认"), ReportStatus.CONF
 # The kinds in the order a report prints them.
 KIND_ORDER = forms.ITEM_KINDS
 INVALID_INPUT = N_("提交的内容有误，请按提示修改。")
+# The carry-over form's selects: "carry-<old task id>" = the new task's id, or "" for 不结转.
+CARRY_FIELD_PREFIX = "carry-"
 CONCURRENT_CHANGE = N_("其他人刚刚修改了这份报告，您的修改未保存。请查看最新内容后重试。")
 
 
@@ -224,6 +228,7 @@ def _render_review(report: SourceReport, status: int = 200, given: dict[str, Fla
         groups=groups,
         forms=page_forms,
         task_count=task_count,
+        carry_count=carryover.count_candidates(report),
         status_names=_status_names(),
     ), status
 
@@ -522,6 +527,7 @@ def _render_assign(
         form=form,
         task_of=by_id,
         row_errors=row_errors,
+        carry_count=carryover.count_candidates(report),
     ), status
 
 
@@ -643,3 +649,65 @@ def add_link(report_id: int, shortcoming_id: int) -> Any:
         "success",
     )
     return redirect(url_for("reports.links_page", report_id=report_id, _anchor=f"shortcoming-{shortcoming_id}"))
+
+
+# --- carrying over the unfinished tasks of an earlier year ---------------------------------------------
+
+
+@bp.route("/<int:report_id>/carry-over", methods=["GET", "POST"])
+def carry_over(report_id: int) -> Any:
+    """结转: the unfinished tasks of earlier reports, each with a select of this report's measures
+    (the most similar preselected). One refusal saves nothing."""
+    report = load_report(report_id)
+    if report.status != ReportStatus.CONFIRMED:
+        flash(_("请先审核并确认报告条目，生成督办任务后再结转上一年度的任务。"), "error")
+        return redirect(url_for("reports.review", report_id=report_id))
+    if request.method == "GET":
+        return _render_carry_over(report)
+    chosen = _chosen_measures()
+    if not forms.ButtonForm().validate_on_submit():
+        flash(_(INVALID_INPUT), "error")
+        return _render_carry_over(report, 400, chosen)
+    pairs = [(old_id, new_id) for old_id, new_id in chosen.items() if new_id is not None]
+    try:
+        carried = carryover.carry_over_many(report, pairs, current_user, utcnow())
+    except carryover.CarryOverError as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+        return _render_carry_over(load_report(report_id), 409, chosen)
+    except (sa.exc.IntegrityError, StaleDataError):
+        db.session.rollback()
+        flash(_(CONCURRENT_CHANGE), "error")
+        return _render_carry_over(load_report(report_id), 409, chosen)
+    db.session.commit()
+    if not carried:
+        flash(_("没有选择要结转的任务。"), "info")
+        return redirect(url_for("reports.carry_over", report_id=report_id))
+    flash(ngettext("已结转%(num)s项任务。", "已结转%(num)s项任务。", len(carried)), "success")
+    return redirect(url_for("reports.review", report_id=report_id))
+
+
+def _chosen_measures() -> dict[int, int | None]:
+    """The form's choices: old task id -> new task id, or None for 不结转."""
+    chosen: dict[int, int | None] = {}
+    for name, value in request.form.items():
+        old_id = name.removeprefix(CARRY_FIELD_PREFIX)
+        if name.startswith(CARRY_FIELD_PREFIX) and old_id.isdigit():
+            chosen[int(old_id)] = int(value) if value.isdigit() else None
+    return chosen
+
+
+def _render_carry_over(report: SourceReport, status: int = 200, chosen: dict[int, int | None] | None = None) -> Any:
+    """The candidates with their selects; ``chosen`` holds the choices as submitted (after a
+    refusal), otherwise the suggestions are preselected."""
+    found = carryover.candidates(report)
+    if chosen is None:
+        chosen = {c.task.id: c.suggestion.id if c.suggestion else None for c in found}
+    return render_template(
+        "reports/carry_over.html",
+        report=report,
+        candidates=found,
+        chosen=chosen,
+        field_prefix=CARRY_FIELD_PREFIX,
+        button=forms.ButtonForm(formdata=None),
+    ), status

@@ -30,7 +30,7 @@ from tracker.models import (
     User,
 )
 from tracker.policy import Action, can, require, visible_tasks
-from tracker.services import deadlines, reminders, task_query, workflow
+from tracker.services import carryover, deadlines, reminders, task_query, workflow
 from tracker.services.evidence import EvidenceError, Upload, path_of
 from tracker.services.timeline import chase_record, task_timeline
 from tracker.services.workdays import WorkCalendar
@@ -130,6 +130,8 @@ def _render_detail(task: Task, status: int = 200, **forms_given: FlaskForm) -> A
             pending_extension=next((r for r in task.extension_requests if r.status == ExtensionStatus.PENDING), None),
             forms=page_forms,
             priority_names={priority: _(name) for priority, name in forms.PRIORITY_NAMES.items()},
+            carried_from=carryover.history(task),
+            carried_to=carryover.carried_to(task),
         ),
         status,
     )
