@@ -489,9 +489,20 @@ def test_an_english_legal_officer_sees_the_report_pages_in_english(client, engli
             f"/reports/{confirmed}/review",
             f"/reports/{confirmed}/assign",
             f"/reports/{confirmed}/links",
+            f"/reports/{confirmed}/draft",
+            f"/reports/{confirmed}/carry-over",
             f"/tasks/{english_reports['shortcoming_task']}",
         )
     }
+    # The draft itself is Chinese content (marked lang="zh-CN"); the page around it is English.
+    client.post(
+        f"/reports/{confirmed}/draft/generate",
+        data={"structure": "source", "csrf_token": csrf_token(client, f"/reports/{confirmed}/draft")},
+    )
+    for suffix in ("", "?structure=statutory"):
+        path = f"/reports/{confirmed}/draft{suffix}"
+        pages[path] = _page(client, path)
+    pages["diff"] = _page(client, f"/reports/{confirmed}/draft/diff?from=1&to=1")
     for path, page in pages.items():
         _assert_english(page, path)
 

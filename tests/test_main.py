@@ -31,4 +31,3 @@ def test_it_answers_json_clients_in_json(client):
     response = client.get("/no-such-page", headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.get_json()["message"] == "页面不存在，或您无权查看。"
-

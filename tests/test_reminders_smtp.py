@@ -42,9 +42,7 @@ def test_it_delivers_each_reminder_once_on_its_day(app, task, smtp_server, monke
         if new:
             arrived[day] = sorted((m["Subject"][: len("【督办提醒】")], m["To"]) for m in new)
         day += timedelta(days=1)
-    expected = {
-        day: sorted((_tag(kind), email) for kind, email in mails) for day, mails in expected_mails().items()
-    }
+    expected = {day: sorted((_tag(kind), email) for kind, email in mails) for day, mails in expected_mails().items()}
     assert arrived == expected
 
 

@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         calendar,
         calendar_feed,
         dashboard,
+        drafts,
         exports,
         mail,
         main,
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tasks.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(reports.bp, url_prefix="/reports")
+    app.register_blueprint(drafts.bp, url_prefix="/reports")
     app.register_blueprint(calendar.bp, url_prefix="/calendar")
     app.register_blueprint(mail.bp, url_prefix="/mail")
     app.register_blueprint(reminder_settings.bp, url_prefix="/reminders")

@@ -75,6 +75,7 @@ EVENT_NAMES = {
     "extension_refused": N_("不同意延期"),
     "closure_verified": N_("审核通过，销号"),
     "closure_sent_back": N_("退办"),
+    "task_carried_over": N_("结转任务"),
     "task_put_on_hold": N_("暂缓"),
     "task_resumed": N_("恢复办理"),
     "task_cancelled": N_("撤销"),
@@ -113,6 +114,7 @@ MAIL_KIND_NAMES = {
     "escalation_leader": N_("逾期督办"),
     "progress_request": N_("进展催报"),
     "digest": N_("每周汇总"),
+    "draft_rollup": N_("草稿汇入新进展"),
 }
 MAIL_STATUS_NAMES = {
     "pending": N_("待发送"),

@@ -1,0 +1,248 @@
+"""The draft of next year's report: generate it, edit it section by section, merge new progress,
+compare and restore versions, export it (.docx, Markdown, print). For the legal office only."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from tracker.clock import local_today, utcnow
+from tracker.extensions import db, login_manager
+from tracker.models import Draft, DraftStructure, DraftVersion, ReportStatus, SourceReport
+from tracker.policy import Action, require
+from tracker.services import draft_export, drafts
+from tracker.services.drafts import DraftConflict
+from tracker.views import draft_forms as forms
+
+bp = Blueprint("drafts", __name__)
+
+FILING_WARNING_DAYS = 30  # the page warns when the filing date is this close
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@bp.before_request
+def legal_office_only() -> Response | None:
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    require(current_user, Action.MANAGE_REPORTS)
+    return None
+
+
+def _report(report_id: int) -> SourceReport:
+    report = db.session.get(SourceReport, report_id)
+    if report is None:
+        abort(404)
+    return report
+
+
+def _structure() -> DraftStructure:
+    value = request.values.get("structure", DraftStructure.SOURCE.value)
+    return DraftStructure(value) if value in set(DraftStructure) else DraftStructure.SOURCE
+
+
+def _draft(report: SourceReport, structure: DraftStructure) -> Draft:
+    draft = drafts.draft_for(report, structure)
+    if draft is None:
+        abort(404)
+    return draft
+
+
+def _back(report: SourceReport, structure: DraftStructure, anchor: str = "") -> Response:
+    url = url_for("drafts.page", report_id=report.id, structure=structure.value)
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+@bp.route("/<int:report_id>/draft")
+def page(report_id: int) -> Any:
+    report = _report(report_id)
+    return _render(report, _structure())
+
+
+def _render(report: SourceReport, structure: DraftStructure, status: int = 200, **kept: Any) -> Any:
+    """The draft page; ``kept`` holds a refused section form (its text stays as typed)."""
+    draft = drafts.draft_for(report, structure)
+    version = drafts.latest(draft) if draft is not None else None
+    today = local_today()
+    setting = current_app.config["DRAFT_FILING_DATE"]
+    days_left = drafts.days_to_filing(today, setting)
+    return (
+        render_template(
+            "drafts/page.html",
+            report=report,
+            structure=structure,
+            structures=list(DraftStructure),
+            structure_names={s: _(name) for s, name in forms.STRUCTURE_NAMES.items()},
+            draft=draft,
+            version=version,
+            content=drafts.content_of(version) if version is not None else None,
+            versions=list(reversed(draft.versions)) if draft is not None else [],
+            generate_form=forms.GenerateForm(formdata=None, structure=structure.value),
+            button_form=forms.ButtonForm(formdata=None),
+            filing_deadline=drafts.filing_deadline(today, setting),
+            days_to_filing=days_left,
+            filing_warning=days_left <= FILING_WARNING_DAYS,
+            confirmed=report.status == ReportStatus.CONFIRMED,
+            **kept,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:report_id>/draft/generate", methods=["POST"])
+def generate(report_id: int) -> Any:
+    report = _report(report_id)
+    form = forms.GenerateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    structure = DraftStructure(form.structure.data)
+    if report.status != ReportStatus.CONFIRMED:
+        flash(_("报告尚未确认生成督办任务，不能生成草稿。"), "error")
+        return _back(report, structure)
+    draft = drafts.draft_for(report, structure)
+    before = drafts.latest(draft).number if draft is not None else None
+    version = drafts.generate(report, structure, current_user, utcnow())
+    db.session.commit()
+    if before is None:
+        flash(_("草稿已生成。"), "success")
+    elif version.number == before:
+        flash(_("没有新的进展，草稿未变。"), "success")
+    else:
+        flash(_("已根据最新进展重新生成草稿（第 %(n)s 版）；手工修改过的部分保持不变。", n=version.number), "success")
+    return _back(report, structure)
+
+
+@bp.route("/<int:report_id>/draft/section", methods=["POST"])
+def save_section(report_id: int) -> Any:
+    report = _report(report_id)
+    structure = _structure()
+    draft = _draft(report, structure)
+    form = forms.SectionForm()
+    if not form.validate_on_submit() or form.based_on_number is None:
+        flash(_("提交的内容有误，请按提示修改。"), "error")
+        return _render(report, structure, 400, refused=form, latest_content=None)
+    try:
+        drafts.save_section(
+            draft, form.key.data, form.text.data or "", current_user, utcnow(), based_on=form.based_on_number
+        )
+    except DraftConflict as conflict:
+        db.session.rollback()
+        flash(_("其他人刚刚保存了新版本，您的修改尚未保存。请对照最新内容后再保存。"), "error")
+        return _render(report, structure, 409, refused=form, latest_content=drafts.content_of(conflict.latest))
+    except LookupError:
+        abort(404)
+    db.session.commit()
+    flash(_("已保存（新版本）。"), "success")
+    return _back(report, structure, _anchor(form.key.data))
+
+
+@bp.route("/<int:report_id>/draft/pending", methods=["POST"])
+def pending(report_id: int) -> Any:
+    """合入 (merge) or 暂不合入 (set aside) the new progress waiting beside a hand-edited section."""
+    report = _report(report_id)
+    structure = _structure()
+    draft = _draft(report, structure)
+    form = forms.PendingForm()
+    if not form.validate_on_submit() or form.based_on_number is None:
+        abort(400)
+    action = drafts.merge_pending if request.form.get("action") == "merge" else drafts.dismiss_pending
+    try:
+        action(draft, form.key.data, current_user, utcnow(), based_on=form.based_on_number)
+    except DraftConflict:
+        db.session.rollback()
+        flash(_("其他人刚刚保存了新版本，请在最新版本上重新操作。"), "error")
+        return _back(report, structure, _anchor(form.key.data))
+    except LookupError:
+        abort(404)
+    db.session.commit()
+    flash(_("已合入新进展。") if action is drafts.merge_pending else _("已保留手工修改，新进展不再提示。"), "success")
+    return _back(report, structure, _anchor(form.key.data))
+
+
+@bp.route("/<int:report_id>/draft/versions/<int:number>/restore", methods=["POST"])
+def restore(report_id: int, number: int) -> Any:
+    report = _report(report_id)
+    structure = _structure()
+    draft = _draft(report, structure)
+    if not forms.ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        version = drafts.restore(draft, number, current_user, utcnow())
+    except LookupError:
+        abort(404)
+    db.session.commit()
+    flash(_("已恢复为第 %(old)s 版（保存为第 %(new)s 版）。", old=number, new=version.number), "success")
+    return _back(report, structure)
+
+
+@bp.route("/<int:report_id>/draft/diff")
+def diff(report_id: int) -> str:
+    report = _report(report_id)
+    structure = _structure()
+    draft = _draft(report, structure)
+    by_number = {v.number: v for v in draft.versions}
+    newest = draft.versions[-1].number
+    new = by_number.get(request.args.get("to", newest, type=int))
+    old = by_number.get(request.args.get("from", (new.number if new else newest) - 1, type=int))
+    if old is None or new is None:
+        abort(404)
+    return render_template(
+        "drafts/diff.html",
+        report=report,
+        structure=structure,
+        old=old,
+        new=new,
+        changes=drafts.diff(old, new),
+        numbers=sorted(by_number),
+    )
+
+
+def _exported(report: SourceReport, structure: DraftStructure) -> tuple[DraftVersion, Any]:
+    version = drafts.latest(_draft(report, structure))
+    return version, drafts.content_of(version)
+
+
+@bp.route("/<int:report_id>/draft.docx")
+def docx(report_id: int) -> Response:
+    report = _report(report_id)
+    version, content = _exported(report, _structure())
+    return send_file(
+        io.BytesIO(draft_export.to_docx(content)),
+        mimetype=DOCX_TYPE,
+        as_attachment=True,
+        download_name=f"{content.title}（第{version.number}版）.docx",
+    )
+
+
+@bp.route("/<int:report_id>/draft.md")
+def markdown(report_id: int) -> Response:
+    report = _report(report_id)
+    version, content = _exported(report, _structure())
+    return send_file(
+        io.BytesIO(draft_export.to_markdown(content).encode("utf-8")),
+        mimetype="text/markdown; charset=utf-8",
+        as_attachment=True,
+        download_name=f"{content.title}（第{version.number}版）.md",
+    )
+
+
+@bp.route("/<int:report_id>/draft/print")
+def printable(report_id: int) -> str:
+    report = _report(report_id)
+    version, content = _exported(report, _structure())
+    return render_template("drafts/print.html", report=report, version=version, content=content)
+
+
+def _anchor(key: str | None) -> str:
+    return f"section-{key}".replace(":", "-") if key else ""
+
+
+@bp.app_template_filter("draft_reason")
+def draft_reason(reason: str) -> str:
+    """What made a version (生成, 编辑…), in the user's language."""
+    name = forms.REASON_NAMES.get(reason)
+    return _(name) if name else reason
