@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tests.conftest import count_queries
 from tests.factories import FROZEN_NOW, make_department, make_task
+from tests.seed_facts import SEED_MEASURES
 from tracker.demo import load_demo
 from tracker.extensions import db
 from tracker.models import (
@@ -27,18 +28,6 @@ from tracker.services.draft_compose import clause, compose, measure_heading
 from tracker.services.draft_content import DraftContent
 
 TODAY = date(2026, 6, 1)  # FROZEN_NOW's date in Shanghai
-SEED_MEASURES = (
-    "提高站位，夯实思想根基",
-    "加强培训，增强法治意识",
-    "深化改革，力保落实到位",
-    "完善制度，促进依法行政",
-    "强化巡查，提升执法质量",
-    "落实政务服务改革，打造便民便商环境",
-    "实行警务公开，增强执法透明度",
-    "强化部门联动，打击违法犯罪",
-    "加速升级，提高执法场所智能化",
-    "推进法治公安建设，提升公安执法规范化",
-)
 NUMERALS = "一二三四五六七八九十"
 BAD_PUNCTUATION = ("。。", "；。", "，。", "、。", "；；", "，，", "：。", "。；", "，；")
 _fingerprints = count(1)

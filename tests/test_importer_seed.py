@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.seed_facts import SEED_MEASURES
 from tracker.demo import seed_report_bytes
 from tracker.importer import parse_report, parse_text
 
@@ -25,18 +26,6 @@ SEED_SHORTCOMINGS = [
     "个别民警的规范化执法意识还不够强，执法为民的思想需进一步牢固树立",
     "公安执法工作点多、面广，执法监督力度需进一步增强",
     "新的法律法规更新速度快、违法犯罪手段不断变化，执法培训力度需进一步增强",
-]
-SEED_MEASURES = [
-    "提高站位，夯实思想根基",
-    "加强培训，增强法治意识",
-    "深化改革，力保落实到位",
-    "完善制度，促进依法行政",
-    "强化巡查，提升执法质量",
-    "落实政务服务改革，打造便民便商环境",
-    "实行警务公开，增强执法透明度",
-    "强化部门联动，打击违法犯罪",
-    "加速升级，提高执法场所智能化",
-    "推进法治公安建设，提升公安执法规范化",
 ]
 CN_NUMBERS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一"]
 
@@ -71,7 +60,7 @@ def test_it_splits_the_inline_shortcomings(seed):
 
 
 def test_it_finds_the_ten_measures_with_heading_sentence_as_title(seed):
-    assert [m.title for m in seed.measures] == SEED_MEASURES
+    assert [m.title for m in seed.measures] == list(SEED_MEASURES)
     assert [m.number for m in seed.measures] == [f"（{n}）" for n in CN_NUMBERS[:10]]
     assert seed.measures[0].body.startswith("继续把深入学习贯彻落实党的十九大")
 

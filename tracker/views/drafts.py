@@ -208,26 +208,19 @@ def _exported(report: SourceReport, structure: DraftStructure) -> tuple[DraftVer
 
 @bp.route("/<int:report_id>/draft.docx")
 def docx(report_id: int) -> Response:
-    report = _report(report_id)
-    version, content = _exported(report, _structure())
-    return send_file(
-        io.BytesIO(draft_export.to_docx(content)),
-        mimetype=DOCX_TYPE,
-        as_attachment=True,
-        download_name=f"{content.title}（第{version.number}版）.docx",
-    )
+    version, content = _exported(_report(report_id), _structure())
+    return _download(draft_export.to_docx(content), DOCX_TYPE, f"{content.title}（第{version.number}版）.docx")
 
 
 @bp.route("/<int:report_id>/draft.md")
 def markdown(report_id: int) -> Response:
-    report = _report(report_id)
-    version, content = _exported(report, _structure())
-    return send_file(
-        io.BytesIO(draft_export.to_markdown(content).encode("utf-8")),
-        mimetype="text/markdown; charset=utf-8",
-        as_attachment=True,
-        download_name=f"{content.title}（第{version.number}版）.md",
-    )
+    version, content = _exported(_report(report_id), _structure())
+    text = draft_export.to_markdown(content).encode("utf-8")
+    return _download(text, "text/markdown; charset=utf-8", f"{content.title}（第{version.number}版）.md")
+
+
+def _download(data: bytes, mimetype: str, name: str) -> Response:
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 @bp.route("/<int:report_id>/draft/print")
