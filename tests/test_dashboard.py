@@ -246,3 +246,17 @@ def test_the_dashboard_runs_the_same_queries_for_few_and_many_tasks(app, client,
     few = queries()
     add(30)
     assert queries() == few
+
+
+def test_the_ranking_shows_thirty_departments_until_all_are_asked_for(app, client, personas):
+    with app.app_context():
+        for n in range(35):
+            make_task(lead_department_id=make_department(name=f"第{n:02d}支队").id, deadline=date(2026, 5, 1))
+        db.session.commit()
+    login(client, "alice@example.gov.cn")
+
+    table = _section(client.get("/dashboard?sort=name&dir=asc").get_data(as_text=True), "各单位落实情况")
+    assert table.count("<tr>") - 1 == 30 and "第29支队" in table and "第30支队" not in table
+    assert "显示全部 35 个单位" in table
+    everything = _section(client.get("/dashboard?sort=name&dir=asc&all=1").get_data(as_text=True), "各单位落实情况")
+    assert "第34支队" in everything and "显示全部" not in everything

@@ -17,6 +17,7 @@ bp = Blueprint("dashboard", __name__)
 
 DEFAULT_RANKING = "overdue"
 TOP_OVERDUE_DEPARTMENTS = 10
+DEPARTMENT_ROWS = 30  # rows of the ranking shown until "all" is asked for (a province has hundreds)
 
 
 @bp.route("/dashboard")
@@ -31,6 +32,7 @@ def index() -> str:
     ascending = request.args.get("dir") == "asc"
     within = request.args.get("within", type=int) or DUE_SOON_WORKDAYS
     within = min(max(within, 1), 60)
+    show_all = request.args.get("all") == "1"
 
     overview = dashboard.overview(current_user, today, calendar)
     overdue = dashboard.overdue_tasks(current_user, today)
@@ -38,10 +40,13 @@ def index() -> str:
     standing_of = deadlines.standings([*overdue, *due_soon], today, calendar)
     done_in_chart = sum(number for _, number in overview.monthly_done)
     by_overdue = dashboard.rank([g for g in overview.departments if g.tally.overdue], "overdue")
+    ranked = dashboard.rank(overview.departments, ranking, descending=not ascending)
     return render_template(
         "dashboard/index.html",
         overview=overview,
-        departments=dashboard.rank(overview.departments, ranking, descending=not ascending),
+        departments=ranked if show_all else ranked[:DEPARTMENT_ROWS],
+        department_count=len(ranked),
+        show_all=show_all,
         ranking=ranking,
         ascending=ascending,
         overdue=overdue,
