@@ -193,3 +193,26 @@ def test_the_list_runs_the_same_queries_for_few_and_many_tasks(app, client, pers
     assert [queries(path) for path in paths] == few
     with app.app_context():
         assert db.session.query(Task).count() == 155
+
+
+def test_latin_letters_match_in_either_case(app, personas, tasks):
+    with app.app_context():
+        oa = make_task(title="推广OA系统网上审批", lead_department_id=personas.bob_dept.id).id
+        db.session.commit()
+    assert _ids(app, personas, search="oa系统") == [oa]
+    assert _ids(app, personas, search="Oa") == [oa]
+
+
+def test_the_assignee_filter_lists_the_people_of_the_chosen_department(client, personas, tasks):
+    login(client, "alice@example.gov.cn")
+
+    def options(query: str) -> str:
+        page = client.get(f"/tasks{query}").get_data(as_text=True)
+        return page.split('id="assignee"')[1].split("</select>")[0]
+
+    anyone = options("")
+    assert "全部（先选牵头单位）" in anyone and "交警李" not in anyone
+    traffic = options(f"?department={personas.bob_dept.id}")
+    assert "交警李（交警支队）" in traffic and "治安赵" not in traffic
+    # A shared address naming a person keeps that person listed.
+    assert "交警李（交警支队）" in options(f"?assignee={personas.carol.id}")
