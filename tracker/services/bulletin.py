@@ -15,7 +15,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from tracker.models import Task
-from tracker.services.dashboard import Group, Overview, rank
+from tracker.services.dashboard import Group, Overview
 from tracker.services.ledger import chinese_date
 from tracker.services.official_docx import BODY_SIZE, TITLE_FONT, TITLE_SIZE, lay_out, paragraph, table
 from tracker.services.workdays import WorkCalendar
@@ -122,17 +122,11 @@ def ranking_rows(groups: Sequence[Group]) -> list[tuple[str, ...]]:
     """Departments by 办结率, highest first, then by fewest overdue; equal on both, equal rank.
     Tasks with no lead department yet come last, unranked."""
     departments = [g for g in groups if g.id is not None]
-    by_completion = rank(departments, "completion")
-    ordered: list[Group] = []
-    start = 0
-    while start < len(by_completion):  # within one 办结率, fewest overdue first
-        end = start
-        while end < len(by_completion) and by_completion[end].tally.completion_rate == (
-            by_completion[start].tally.completion_rate
-        ):
-            end += 1
-        ordered += rank(by_completion[start:end], "overdue", descending=False)
-        start = end
+    # 办结率 highest first (none yet: last), then fewest overdue, then by name.
+    ordered = sorted(
+        departments,
+        key=lambda g: (g.tally.completion_rate is None, -(g.tally.completion_rate or 0), g.tally.overdue, g.name),
+    )
     rows = []
     place = 0
     previous: tuple[float | None, int] | None = None

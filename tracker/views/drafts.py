@@ -3,10 +3,9 @@ compare and restore versions, export it (.docx, Markdown, print). For the legal 
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -18,11 +17,11 @@ from tracker.policy import Action, require
 from tracker.services import draft_export, drafts
 from tracker.services.drafts import DraftConflict
 from tracker.views import draft_forms as forms
+from tracker.views.downloads import DOCX_TYPE, attachment
 
 bp = Blueprint("drafts", __name__)
 
 FILING_WARNING_DAYS = 30  # the page warns when the filing date is this close
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @bp.before_request
@@ -209,18 +208,14 @@ def _exported(report: SourceReport, structure: DraftStructure) -> tuple[DraftVer
 @bp.route("/<int:report_id>/draft.docx")
 def docx(report_id: int) -> Response:
     version, content = _exported(_report(report_id), _structure())
-    return _download(draft_export.to_docx(content), DOCX_TYPE, f"{content.title}（第{version.number}版）.docx")
+    return attachment(draft_export.to_docx(content), DOCX_TYPE, f"{content.title}（第{version.number}版）.docx")
 
 
 @bp.route("/<int:report_id>/draft.md")
 def markdown(report_id: int) -> Response:
     version, content = _exported(_report(report_id), _structure())
     text = draft_export.to_markdown(content).encode("utf-8")
-    return _download(text, "text/markdown; charset=utf-8", f"{content.title}（第{version.number}版）.md")
-
-
-def _download(data: bytes, mimetype: str, name: str) -> Response:
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
+    return attachment(text, "text/markdown; charset=utf-8", f"{content.title}（第{version.number}版）.md")
 
 
 @bp.route("/<int:report_id>/draft/print")

@@ -3,13 +3,12 @@ same query string, every page of them), and the 通报 as .docx."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -21,6 +20,7 @@ from tracker.policy import Action, require
 from tracker.services import bulletin, dashboard, deadlines, ledger, task_query
 from tracker.services.task_query import MANUAL_KIND, TaskFilter
 from tracker.services.workdays import WorkCalendar
+from tracker.views.downloads import DOCX_TYPE, XLSX_TYPE, attachment
 from tracker.views.filters import KIND_NAMES, LIGHT_NAMES, STATE_NAMES, format_date
 from tracker.views.task_filter_form import SORT_NAMES, TaskFilterForm
 
@@ -28,8 +28,6 @@ bp = Blueprint("exports", __name__)
 
 LEDGER_TITLE = "整改督办台账"
 BULLETIN_NAME = "整改任务督办通报"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -73,25 +71,19 @@ def too_many_rows(error: TooManyRows) -> tuple[str, int]:
     return render_template("errors/error.html", status=400, message=message), 400
 
 
-def _download(content: bytes, mimetype: str, name: str) -> Response:
-    response = send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.route("/tasks/export.xlsx")
 @login_required
 def tasks_xlsx() -> Response:
     rows, _wanted, today = _ledger_rows()
     content = ledger.write_xlsx(rows, LEDGER_TITLE, today)
-    return _download(content, XLSX_TYPE, f"{LEDGER_TITLE}-{today:%Y%m%d}.xlsx")
+    return attachment(content, XLSX_TYPE, f"{LEDGER_TITLE}-{today:%Y%m%d}.xlsx")
 
 
 @bp.route("/tasks/export.csv")
 @login_required
 def tasks_csv() -> Response:
     rows, _wanted, today = _ledger_rows()
-    return _download(ledger.write_csv(rows), "text/csv; charset=utf-8", f"{LEDGER_TITLE}-{today:%Y%m%d}.csv")
+    return attachment(ledger.write_csv(rows), "text/csv; charset=utf-8", f"{LEDGER_TITLE}-{today:%Y%m%d}.csv")
 
 
 @bp.route("/tasks/print")
@@ -164,4 +156,4 @@ def bulletin_docx() -> Any:
     overdue = dashboard.overdue_tasks(current_user, as_of, limit=bulletin.OVERDUE_LISTED)
     issuer = current_user.department.name if current_user.department else ""
     content = bulletin.write_bulletin(overview, overdue, as_of, issuer, calendar=calendar)
-    return _download(content, DOCX_TYPE, f"{BULLETIN_NAME}-{as_of:%Y%m%d}.docx")
+    return attachment(content, DOCX_TYPE, f"{BULLETIN_NAME}-{as_of:%Y%m%d}.docx")
