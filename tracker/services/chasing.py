@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from tracker.clock import local_date
 from tracker.extensions import db
 from tracker.models import OPEN_STATES, Assignment, Task
-from tracker.services import outbox
+from tracker.services import outbox, staffing
 from tracker.services.workdays import WorkCalendar
 
 ACKNOWLEDGE_WITHIN_WORKDAYS = 2
@@ -29,7 +29,7 @@ def chase_unacknowledged(today: date, now: datetime, calendar: WorkCalendar | No
         .where(Task.assignment == Assignment.ASSIGNED, Task.state.in_(OPEN_STATES), Task.assigned_at.is_not(None))
         .options(selectinload(Task.lead_department))
     ).all()
-    heads = outbox.heads_by_department(t.lead_department_id for t in waiting)
+    heads = staffing.heads_by_department(t.lead_department_id for t in waiting)
     queued = 0
     for task in waiting:
         assert task.assigned_at is not None

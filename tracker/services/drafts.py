@@ -30,7 +30,7 @@ from flask import current_app
 from tracker.clock import local_date
 from tracker.extensions import db
 from tracker.models import Draft, DraftStructure, DraftVersion, ReportStatus, SourceReport, User, VersionReason
-from tracker.services import draft_compose, outbox
+from tracker.services import draft_compose, outbox, staffing
 from tracker.services.audit import record_event
 from tracker.services.draft_content import DraftContent, Section
 from tracker.services.workdays import WorkCalendar
@@ -542,7 +542,7 @@ def roll_up_all(now: datetime, *, compose: Composer = _compose) -> list[DraftVer
     its dedup key names the draft and version, so a rerun never mails twice. Returns the new
     versions; a run that changes nothing writes and queues nothing."""
     written: list[DraftVersion] = []
-    officers = outbox.legal_officers()
+    officers = staffing.legal_officers()
     for draft in db.session.scalars(sa.select(Draft).order_by(Draft.report_id, Draft.id)).all():
         before = content_of(latest(draft))
         version = refresh(draft, None, now, VersionReason.ROLLED_UP, compose=compose)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.extensions import db
-from tracker.models import Notification, NotificationStatus, Role, User
+from tracker.models import Notification, NotificationStatus, User
 
 
 def queue_mail(
@@ -47,23 +45,3 @@ def queue_mail(
     )
     # RETURNING, not rowcount: the ORM's insert reports no row count on PostgreSQL.
     return db.session.execute(statement).scalar() is not None
-
-
-def department_heads(department_id: int | None) -> list[User]:
-    return heads_by_department([department_id]).get(department_id, []) if department_id is not None else []
-
-
-def heads_by_department(department_ids: Iterable[int | None]) -> dict[int, list[User]]:
-    """The active heads of each department, in one query."""
-    wanted = {d for d in department_ids if d is not None}
-    heads: dict[int, list[User]] = {}
-    if not wanted:
-        return heads
-    query = sa.select(User).where(User.department_id.in_(wanted), User.role == Role.HEAD, User.is_active)
-    for head in db.session.scalars(query.order_by(User.id)):
-        heads.setdefault(head.department_id, []).append(head)  # type: ignore[arg-type]
-    return heads
-
-
-def legal_officers() -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(User.role == Role.LEGAL, User.is_active)))

@@ -29,7 +29,7 @@ from tracker.models import (
     TaskState,
     User,
 )
-from tracker.services import outbox
+from tracker.services import outbox, staffing
 from tracker.services.audit import record_event
 from tracker.services.workdays import WorkCalendar
 
@@ -92,7 +92,7 @@ def plan(now: datetime, calendar: WorkCalendar | None = None) -> list[PlannedMai
         .options(selectinload(Task.assignee), selectinload(Task.report_item), selectinload(Task.parent))
         .order_by(Task.id)
     ).all()
-    heads = outbox.heads_by_department(t.lead_department_id for t in tasks)
+    heads = staffing.heads_by_department(t.lead_department_id for t in tasks)
     office = list(db.session.scalars(sa.select(User).where(User.role == Role.LEGAL, User.is_active)))
     leaders = list(db.session.scalars(sa.select(User).where(User.role == Role.LEADER, User.is_active)))
 

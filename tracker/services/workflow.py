@@ -30,7 +30,7 @@ from tracker.models import (
     UpdateKind,
     User,
 )
-from tracker.services import evidence, outbox, reminders
+from tracker.services import evidence, outbox, reminders, staffing
 from tracker.services.audit import record_event
 
 WORKABLE_STATES = frozenset({TaskState.NOT_STARTED, TaskState.IN_PROGRESS})
@@ -183,7 +183,7 @@ def assign(
     db.session.flush()
     _audit("task_assigned", task, actor, before, now)
     if task.assignment == Assignment.ASSIGNED:
-        for head in outbox.department_heads(lead_department.id):
+        for head in staffing.department_heads(lead_department.id):
             outbox.queue_mail(
                 kind="assigned",
                 dedup_key=f"assigned:{task.id}:{lead_department.id}:{now:%Y%m%d%H%M%S}:{head.id}",
@@ -220,7 +220,7 @@ def return_assignment(task: Task, actor: User, reason: str, now: datetime) -> No
     task.assignment = Assignment.RETURNED
     task.return_reason = reason
     _audit("task_returned", task, actor, before, now, reason=reason)
-    for officer in outbox.legal_officers():
+    for officer in staffing.legal_officers():
         outbox.queue_mail(
             kind="returned",
             dedup_key=f"returned:{task.id}:{now:%Y%m%d%H%M%S}:{officer.id}",
@@ -370,7 +370,7 @@ def send_back(task: Task, actor: User, reason: str, now: datetime) -> None:
     task.state = TaskState.IN_PROGRESS
     task.sent_back_count += 1
     _audit("closure_sent_back", task, actor, before, now, reason=reason)
-    for head in outbox.department_heads(task.lead_department_id):
+    for head in staffing.department_heads(task.lead_department_id):
         outbox.queue_mail(
             kind="sent_back",
             dedup_key=f"sent_back:{task.id}:{task.sent_back_count}:{head.id}",
@@ -409,7 +409,7 @@ def urge(task: Task, actor: User, message: str, today: date, now: datetime) -> i
     """催办: an urgent mail to the lead department's heads (and the assignee); at most one a day.
     Returns how many mails were queued (0 when today's urge was already sent)."""
     _require_state(task, OPEN_STATES, _("只有未办结的任务可以催办。"))
-    recipients = outbox.department_heads(task.lead_department_id)
+    recipients = staffing.department_heads(task.lead_department_id)
     if task.assignee is not None and task.assignee not in recipients:
         recipients.append(task.assignee)
     if not recipients:

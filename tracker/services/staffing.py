@@ -1,0 +1,96 @@
+"""Who is there to act: the active heads of each department, the legal office, the leadership,
+and the departments that lead open tasks with nobody at their head.
+
+A department without an active 部门负责人 cannot acknowledge, extend or close its tasks; the
+legal office must act on its behalf or the administrator must give it a head. The queue, the
+assignment forms, the admin pages and ``flask doctor`` all ask this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.models import OPEN_STATES, Department, Role, Task, User
+
+OFFICE_ROLES = (Role.LEGAL, Role.ADMIN)
+
+
+def heads_by_department(department_ids: Iterable[int | None]) -> dict[int, list[User]]:
+    """The active heads of each department, in one query (departments without one are absent)."""
+    wanted = {d for d in department_ids if d is not None}
+    heads: dict[int, list[User]] = {}
+    if not wanted:
+        return heads
+    query = sa.select(User).where(User.department_id.in_(wanted), User.role == Role.HEAD, User.is_active)
+    for head in db.session.scalars(query.order_by(User.id)):
+        heads.setdefault(head.department_id, []).append(head)  # type: ignore[arg-type]
+    return heads
+
+
+def department_heads(department_id: int | None) -> list[User]:
+    return heads_by_department([department_id]).get(department_id, []) if department_id is not None else []
+
+
+def legal_officers() -> list[User]:
+    """The active members of the legal office (the administrator is not mailed as one)."""
+    return list(db.session.scalars(sa.select(User).where(User.role == Role.LEGAL, User.is_active).order_by(User.id)))
+
+
+def leaders() -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(User.role == Role.LEADER, User.is_active).order_by(User.id)))
+
+
+def has_active_head() -> sa.ColumnElement[bool]:
+    """SQL: the task's lead department has at least one active head."""
+    return sa.exists().where(
+        User.department_id == Task.lead_department_id, User.role == Role.HEAD, User.is_active.is_(True)
+    )
+
+
+def led_without_head() -> sa.ColumnElement[bool]:
+    """SQL: an open top-level task whose lead department has no active head (nobody there can
+    acknowledge, ask for an extension or apply for closure)."""
+    return sa.and_(
+        Task.parent_id.is_(None),
+        Task.state.in_(OPEN_STATES),
+        Task.lead_department_id.is_not(None),
+        sa.not_(has_active_head()),
+    )
+
+
+def headless_department_ids(department_ids: Iterable[int]) -> set[int]:
+    """Those of ``department_ids`` that have no active head."""
+    wanted = set(department_ids)
+    return wanted - set(heads_by_department(wanted))
+
+
+def open_tasks_led(department_id: int) -> int:
+    """How many open top-level tasks ``department_id`` leads."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Task)
+            .where(Task.lead_department_id == department_id, Task.parent_id.is_(None), Task.state.in_(OPEN_STATES))
+        )
+        or 0
+    )
+
+
+def departments_leading_without_head() -> list[tuple[Department, list[int]]]:
+    """Each active or inactive department that leads open tasks and has no active head, with the
+    ids of those tasks (oldest first)."""
+    rows = db.session.execute(
+        sa.select(Task.lead_department_id, Task.id).where(led_without_head()).order_by(Task.created_at, Task.id)
+    ).all()
+    by_department: dict[int, list[int]] = {}
+    for department_id, task_id in rows:
+        by_department.setdefault(department_id, []).append(task_id)
+    if not by_department:
+        return []
+    departments = db.session.scalars(
+        sa.select(Department).where(Department.id.in_(by_department)).order_by(Department.name)
+    ).all()
+    return [(d, by_department[d.id]) for d in departments]
