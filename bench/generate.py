@@ -687,6 +687,7 @@ class Generator:
                     "id": next_id + k,
                     "task_id": task["id"],
                     "author_id": author,
+                    "department_id": task["lead_department_id"],
                     "kind": kind,
                     "percent_done": percent,
                     "text": text,

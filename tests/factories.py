@@ -11,7 +11,7 @@ from typing import Any
 from werkzeug.security import generate_password_hash
 
 from tracker.extensions import db
-from tracker.models import Department, Role, SourceReport, Task, TaskState, User
+from tracker.models import Department, Notification, NotificationStatus, Role, SourceReport, Task, TaskState, User
 
 PASSWORD = "correct horse 马"
 FROZEN_NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, a Monday
@@ -100,3 +100,54 @@ def make_personas() -> Personas:
         erin=make_user(Role.LEADER, email="erin@example.gov.cn", name="局领导"),
         frank=make_user(Role.ADMIN, email="frank@example.gov.cn", name="管理员"),
     )
+
+
+def make_notification(recipient: User, now: datetime = FROZEN_NOW, **overrides: Any) -> Notification:
+    """A pending mail in the outbox, due at ``now``, with a plain-text body (as the sender sees rows)."""
+    notification = Notification(
+        **{
+            "kind": "due_soon",
+            "dedup_key": f"test:{next(_sequence)}:{recipient.id}",
+            "recipient_id": recipient.id,
+            "recipient_email": recipient.email,
+            "subject": "【督办提醒】测试",
+            "body_text": "请及时办理。",
+            "body_html": "",
+            "status": NotificationStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            **overrides,
+        }
+    )
+    db.session.add(notification)
+    db.session.flush()
+    return notification
+
+
+def assign_task(
+    task: Task,
+    actor: User,
+    lead: Department,
+    *,
+    co_departments: tuple[Department, ...] = (),
+    deadline: date = date(2026, 7, 1),
+    now: datetime = FROZEN_NOW,
+    **overrides: Any,
+) -> Task:
+    """交办 ``task`` to ``lead`` through the workflow, as the legal office's form does."""
+    from tracker.models import Priority
+    from tracker.services import workflow
+
+    values = {"assignee": None, "start_date": None, "priority": Priority.NORMAL, **overrides}
+    workflow.assign(
+        task,
+        actor,
+        lead_department=lead,
+        co_departments=list(co_departments),
+        deadline=deadline,
+        expected_version=None,
+        now=now,
+        **values,
+    )
+    return task

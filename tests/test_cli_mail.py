@@ -8,12 +8,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.factories import Personas
+from tests.factories import Personas, make_notification
 from tests.smtp import SMTPServer, smtp_server  # noqa: F401
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.models import Notification, NotificationStatus, User
-from tracker.services.outbox import queue_mail
 
 
 def queue(app: Flask, recipient: User, subject: str, **overrides) -> int:
@@ -27,7 +26,7 @@ def queue(app: Flask, recipient: User, subject: str, **overrides) -> int:
         "now": utcnow() - timedelta(minutes=1),
     } | overrides
     with app.app_context():
-        queue_mail(**values)
+        make_notification(**values)
         db.session.commit()
         return db.session.scalar(sa.select(Notification.id).where(Notification.dedup_key == values["dedup_key"]))
 

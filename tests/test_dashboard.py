@@ -11,7 +11,7 @@ from tests.conftest import count_queries, login
 from tests.factories import FROZEN_NOW, make_department, make_task, make_user
 from tracker.extensions import db
 from tracker.models import AuditEvent, ProgressUpdate, Role, Task, TaskState
-from tracker.services import dashboard, deadlines
+from tracker.services import dashboard, deadlines, heartbeat
 from tracker.services.deadlines import Thresholds
 from tracker.services.workdays import WorkCalendar
 
@@ -260,3 +260,41 @@ def test_the_ranking_shows_thirty_departments_until_all_are_asked_for(app, clien
     assert "显示全部 35 个单位" in table
     everything = _section(client.get("/dashboard?sort=name&dir=asc&all=1").get_data(as_text=True), "各单位落实情况")
     assert "第34支队" in everything and "显示全部" not in everything
+
+
+@pytest.fixture()
+def headless(app, personas):
+    """网警支队 has no head and leads twelve open tasks; bob's department leads one."""
+    with app.app_context():
+        cyber = make_department(name="网警支队").id
+        ids = [make_task(lead_department_id=cyber, deadline=date(2026, 7, 1)).id for _ in range(12)]
+        make_task(lead_department_id=personas.bob_dept.id)
+        db.session.commit()
+    return ids
+
+
+def _problems(page: str) -> str:
+    return page.split('<section class="problems"')[1].split("</section>")[0] if 'class="problems"' in page else ""
+
+
+@pytest.mark.parametrize(("persona", "shown"), [("alice", True), ("frank", True), ("erin", False), ("bob", False)])
+def test_the_problems_to_fix_head_the_dashboard_of_the_office_only(client, personas, headless, persona, shown):
+    login(client, getattr(personas, persona).email)
+    page = client.get("/dashboard").get_data(as_text=True)
+    panel = _problems(page)
+    assert bool(panel) == shown and ("需要处理的问题" in page) == shown
+    if not shown:
+        return
+    assert page.index('class="problems"') < page.index("任务总数")
+    assert "网警支队没有在岗的部门负责人，其牵头的 12 项未办结任务" in panel and "（数量：1）" in panel
+    linked = [task_id for task_id in headless if f'href="/tasks/{task_id}"' in panel]
+    assert linked == headless[:10] and "等 12 项" in panel
+
+
+def test_the_dashboard_shows_no_problem_panel_when_nothing_is_wrong(app, client, personas, monkeypatch):
+    monkeypatch.setattr("tracker.views.dashboard.utcnow", lambda: FROZEN_NOW)
+    with app.app_context():
+        heartbeat.beat(FROZEN_NOW)
+        db.session.commit()
+    login(client, "alice@example.gov.cn")
+    assert 'class="problems"' not in client.get("/dashboard").get_data(as_text=True)

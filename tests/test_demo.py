@@ -19,6 +19,7 @@ from tracker.models import (
     User,
 )
 from tracker.services import deadlines
+from tracker.services.staffing import heads_by_department
 
 TODAY = date(2026, 6, 1)
 
@@ -73,6 +74,14 @@ def test_it_creates_a_department_structure_and_users_for_every_role(ctx):
     assert all(u.check_password(DEMO_PASSWORD) for u in users)
     links = db.session.scalars(sa.select(ShortcomingMeasureLink)).all()
     assert links and all(link.status == LinkStatus.ACCEPTED for link in links)
+
+
+def test_it_gives_every_department_that_leads_a_task_an_active_head(ctx):
+    load_demo(today=TODAY, now=FROZEN_NOW)
+    leading = set(db.session.scalars(sa.select(Task.lead_department_id)))
+    heads = set(heads_by_department(leading))
+    assert leading and heads == leading
+    assert db.session.scalar(sa.select(User.name).where(User.email == "fazhi.head@demo.gov.cn")) == "冯法规"
 
 
 def test_it_never_loads_into_a_database_that_holds_data(ctx):

@@ -106,7 +106,7 @@ def section_of(draft, key: str) -> Section:
 def rollup_mails() -> list[Notification]:
     return list(
         db.session.scalars(
-            sa.select(Notification).where(Notification.kind == drafts.ROLLUP_MAIL_KIND).order_by(Notification.id)
+            sa.select(Notification).where(Notification.kind == "draft_rollup").order_by(Notification.id)
         )
     )
 

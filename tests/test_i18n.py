@@ -224,17 +224,17 @@ def test_an_english_user_sees_every_task_page_in_english(client, english):
     assert '<label for="decision-1">Refuse</label>' in page
     assert '<option selected value="high">High</option>' in page and '<option value="urgent">Urgent</option>' in page
     assert "Carol (Traffic Police)" in page  # the people one may assign, with their department
-    assert '<a href="/my" class="nav-item">My work</a>' in page
+    assert '<a href="/my" class="nav-item">My work' in page  # with the legal office's badge after it
     assert "2026-07-01" in page  # the deadline, in the English date format
 
 
 @pytest.mark.parametrize(
     ("standing", "english", "chinese"),
     [
-        (Standing("green", 1, overdue=False, stale=False, last_update=None), "1 working day left", "剩余1个工作日"),
-        (Standing("green", 12, overdue=False, stale=False, last_update=None), "12 working days left", "剩余12个工作日"),
-        (Standing("yellow", 0, overdue=False, stale=False, last_update=None), "Due today", "今日到期"),
-        (Standing("red", -3, overdue=True, stale=False, last_update=None), "Overdue", "已逾期"),
+        (Standing("green", 1, False, False, None, 30), "1 working day left", "剩余1个工作日"),
+        (Standing("green", 12, False, False, None, 30), "12 working days left", "剩余12个工作日"),
+        (Standing("yellow", 0, False, False, None, 30), "Due today", "今日到期"),
+        (Standing("red", -3, True, False, None, 30), "Overdue", "已逾期"),
     ],
 )
 def test_countdowns_are_said_in_the_language_of_the_request(app, standing, english, chinese):

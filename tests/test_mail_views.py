@@ -13,12 +13,13 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.conftest import count_queries, csrf_token, login
-from tests.factories import Personas, make_task
+from tests.factories import Personas, make_notification, make_task
 from tests.smtp import SMTPServer, smtp_server  # noqa: F401
 from tracker.extensions import db
 from tracker.models import Notification, NotificationStatus, User
-from tracker.services import mailer
-from tracker.services.outbox import queue_mail
+from tracker.services.mail import messages, outbox
+from tracker.services.mail import sender as mailer
+from tracker.services.mail.catalogue import MailKind
 
 NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # Monday 1 June 2026, 09:00 in Shanghai
 FORBIDDEN = "您没有执行此操作的权限"
@@ -39,7 +40,7 @@ def queue(app: Flask, recipient: User, subject: str, minutes: int = 0, **overrid
         "now": NOW + timedelta(minutes=minutes),
     } | overrides
     with app.app_context():
-        queue_mail(**values)
+        make_notification(**values)
         db.session.commit()
         return db.session.scalar(sa.select(Notification.id).where(Notification.dedup_key == values["dedup_key"]))
 
@@ -148,10 +149,14 @@ def test_it_lists_a_page_of_mail_in_a_few_queries(app, client, alice):
 
 def test_it_shows_a_mail_as_sent(app, client, alice):
     with app.app_context():
-        task_id = make_task(title="（三）深化改革，力保落实到位").id
+        task = make_task(title="（三）深化改革，力保落实到位")
+        bob = db.session.get(User, alice.bob.id)
+        text = '请办理。<script>alert("x")</script>'
+        outbox.queue(messages.compose(MailKind.URGE, [bob], "shown", task=task, text=text), NOW)
         db.session.commit()
-    subject = "【督办提醒】（三）深化改革，力保落实到位 距截止还有3个工作日"
-    notification_id = queue(app, alice.bob, subject, task_id=task_id, body_text='请办理。<script>alert("x")</script>')
+        task_id = task.id
+        notification_id = db.session.scalar(sa.select(Notification.id).where(Notification.kind == "urge"))
+    subject = "【催办】（三）深化改革，力保落实到位"
     page = page_of(client.get(f"/mail/{notification_id}"))
     assert f"<th>Subject</th><td>{subject}</td>" in page
     assert f"&lt;notification-{notification_id}." in page  # the Message-ID

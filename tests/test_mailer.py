@@ -8,12 +8,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.factories import make_task
+from tests.factories import make_notification, make_task
 from tests.smtp import SMTPServer, smtp_server  # noqa: F401
 from tracker.extensions import db
 from tracker.models import AuditEvent, Notification, NotificationStatus
-from tracker.services import mailer
-from tracker.services.outbox import queue_mail
+from tracker.services.mail import messages, outbox
+from tracker.services.mail import sender as mailer
+from tracker.services.mail.catalogue import MailKind
 
 NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # Monday 1 June 2026, 09:00 in Shanghai
 SUBJECT = "【督办提醒】（三）深化改革，力保落实到位 距截止还有3个工作日"
@@ -37,7 +38,7 @@ def queue(recipient, n: int = 1, **overrides) -> int:
         "body_text": "督办任务“（三）深化改革，力保落实到位”将于2026年6月4日到期，请抓紧办理。",
         "now": NOW,
     }
-    assert queue_mail(**values | overrides)
+    assert make_notification(**values | overrides)
     db.session.commit()
     return db.session.scalar(
         sa.select(Notification.id).where(Notification.dedup_key == (values | overrides)["dedup_key"])
@@ -49,19 +50,35 @@ def row(notification_id: int) -> Notification:
     return db.session.get_one(Notification, notification_id)
 
 
+def queue_urge(task, recipient, text: str) -> None:
+    """A real message, rendered from its templates, in the outbox."""
+    outbox.queue(messages.compose(MailKind.URGE, [recipient], "test", task=task, text=text), NOW)
+    db.session.commit()
+
+
 def test_it_sends_text_and_html_alternatives(personas, ctx, server):
-    queue(personas.bob)
+    task = make_task(title="（三）深化改革，力保落实到位")
+    queue_urge(task, personas.bob, "请于2026年6月4日前办结。")
     report = mailer.send_due(NOW)
     assert (report.sent, str(report)) == (1, "邮件：已发送 1 封。")
     [message] = server.messages
     assert message.get_content_type() == "multipart/alternative"
     text, html = message.get_body(("plain",)), message.get_body(("html",))
-    assert "将于2026年6月4日到期，请抓紧办理。" in text.get_content()
-    assert "<p>督办任务“（三）深化改革，力保落实到位”将于2026年6月4日到期，请抓紧办理。</p>" in html.get_content()
+    assert "法制部门催办督办任务“（三）深化改革，力保落实到位”：请于2026年6月4日前办结。" in text.get_content()
+    assert "<p>法制部门催办督办任务“（三）深化改革，力保落实到位”：请于2026年6月4日前办结。</p>" in html.get_content()
+    assert "请勿直接回复" in text.get_content() and "请勿直接回复" in html.get_content()
     assert message["To"] == "bob@example.gov.cn"
     assert message["From"].addresses[0].display_name == "整改督办台账"
     assert message["Auto-Submitted"] == "auto-generated"
     assert server.handler.envelopes == [("noreply@example.gov.cn", ["bob@example.gov.cn"])]
+
+
+def test_it_sends_a_row_without_html_as_plain_text(personas, ctx, server):
+    queue(personas.bob)
+    mailer.send_due(NOW)
+    [message] = server.messages
+    assert message.get_content_type() == "text/plain"
+    assert "将于2026年6月4日到期，请抓紧办理。" in message.get_content()
 
 
 def test_it_encodes_the_chinese_subject_so_that_it_decodes_exactly(personas, ctx, server):
@@ -75,7 +92,7 @@ def test_it_encodes_the_chinese_subject_so_that_it_decodes_exactly(personas, ctx
 
 def test_it_links_to_the_task(personas, ctx, server):
     task = make_task(title="（三）深化改革，力保落实到位")
-    queue(personas.bob, task_id=task.id)
+    queue_urge(task, personas.bob, "请加快办理。")
     mailer.send_due(NOW)
     [message] = server.messages
     link = f"{BASE_URL}/tasks/{task.id}"
@@ -84,11 +101,13 @@ def test_it_links_to_the_task(personas, ctx, server):
 
 
 def test_it_escapes_the_text_in_the_html_part(personas, ctx, server):
-    queue(personas.bob, body_text='理由：<script>alert("x")</script> & 其他\n\n第二段')
+    queue_urge(make_task(), personas.bob, '<script>alert("x")</script> & 其他')
     mailer.send_due(NOW)
-    html = server.messages[0].get_body(("html",)).get_content()
+    message = server.messages[0]
+    html = message.get_body(("html",)).get_content()
     assert "<script>" not in html
-    assert "<p>理由：&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 其他</p>\n<p>第二段</p>" in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; 其他" in html
+    assert '<script>alert("x")</script> & 其他' in message.get_body(("plain",)).get_content()
 
 
 def test_it_gives_each_mail_a_stable_message_id(personas, ctx, server):

@@ -86,3 +86,38 @@ def test_it_carries_existing_tasks_into_the_workflow_columns(fresh_app):
             ).one()
     assert row.assignment == "acknowledged" and row.priority == "normal"
     assert str(row.original_deadline) == "2026-09-30" and row.extension_count == 0
+
+
+def test_it_credits_existing_progress_updates_to_the_lead_department(fresh_app):
+    """0007: every update before co-department reports was the lead's; a milestone without a lead
+    of its own takes its parent's, and a task without one leaves the update without."""
+    with fresh_app.app_context():
+        upgrade(revision="0001")
+        now = {"now": "2026-06-01 00:00:00+00:00"}
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text("INSERT INTO departments (id, name, is_active, created_at) VALUES (1, '交警支队', true, :now)"),
+                now,
+            )
+            for task_id, lead, parent in ((1, 1, None), (2, None, 1), (3, None, None)):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO tasks (id, title, description, lead_department_id, parent_id, state,"
+                        " percent_done, created_at, updated_at, version)"
+                        " VALUES (:id, '旧任务', '', :lead, :parent, 'in_progress', 40, :now, :now, 1)"
+                    ),
+                    {"id": task_id, "lead": lead, "parent": parent} | now,
+                )
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO progress_updates (task_id, percent_done, text, created_at)"
+                        " VALUES (:id, 40, '已完成调研', :now)"
+                    ),
+                    {"id": task_id} | now,
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT task_id, kind, department_id FROM progress_updates ORDER BY task_id")
+            ).all()
+    assert [tuple(row) for row in rows] == [(1, "progress", 1), (2, "progress", 1), (3, "progress", None)]

@@ -286,3 +286,40 @@ def test_it_stores_the_interface_language(staff):
 def test_it_refuses_an_unknown_language(staff):
     with pytest.raises(PeopleError, match="不支持该界面语言。"):
         people.set_locale(staff.carol, "fr", now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("change", "warned"),
+    [
+        ({"active": False}, True),
+        ({"role": Role.STAFF}, True),
+        ({"department": "dave_dept"}, True),
+        ({}, False),  # an edit that keeps bob at the head of 交警支队
+    ],
+)
+def test_it_says_when_a_change_takes_the_last_head_from_a_department_with_open_tasks(staff, change, warned):
+    for state in (TaskState.IN_PROGRESS, TaskState.NOT_STARTED, TaskState.DONE):
+        factories.make_task(lead_department_id=staff.bob_dept.id, state=state)
+    department = getattr(staff, change.get("department", "bob_dept"))
+    headless = people.last_head_leaving(
+        staff.bob, role=change.get("role", Role.HEAD), department=department, active=change.get("active", True)
+    )
+    if not warned:
+        assert headless is None
+        return
+    assert (headless.department, headless.open_tasks) == (staff.bob_dept, 2)
+    assert headless.message == (
+        "交警支队已没有在岗的部门负责人，其牵头的 2 项未办结任务需由法制部门代为办理或另行指定负责人。"
+    )
+
+
+@pytest.mark.parametrize("case", ["staff member", "another head", "no open task", "already inactive"])
+def test_it_does_not_warn_when_the_department_keeps_a_head_or_has_nothing_open(staff, case):
+    if case != "no open task":
+        factories.make_task(lead_department_id=staff.bob_dept.id)
+    if case == "another head":
+        factories.make_user(Role.HEAD, department_id=staff.bob_dept.id)
+    if case == "already inactive":
+        staff.bob.is_active = False
+    user = staff.carol if case == "staff member" else staff.bob
+    assert people.last_head_leaving(user, role=user.role, department=user.department, active=False) is None

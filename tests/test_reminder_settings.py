@@ -3,7 +3,8 @@ import pytest
 from tests.conftest import csrf_token, login
 from tracker.extensions import db
 from tracker.models import Setting
-from tracker.services import reminders
+from tracker.services import workflow
+from tracker.services.mail import policy as reminders
 
 
 def test_it_lets_the_legal_office_change_the_policy(app, client, personas):
@@ -56,8 +57,8 @@ def test_it_overrides_the_policy_for_one_task(ctx, personas):
 
     task = make_task()
     alice = db.session.get(User, personas.alice.id)
-    reminders.set_task_overrides(task, {"lead_workdays": [2]}, alice, task.created_at)
+    workflow.set_task_overrides(task, {"lead_workdays": [2]}, alice, task.created_at)
     assert reminders.load_policy(task)["lead_workdays"] == [2]
     assert reminders.load_policy()["lead_workdays"] == [14, 7, 3, 1]
     with pytest.raises(reminders.PolicyError):
-        reminders.set_task_overrides(task, {"lead_workdays": [0]}, alice, task.created_at)
+        workflow.set_task_overrides(task, {"lead_workdays": [0]}, alice, task.created_at)

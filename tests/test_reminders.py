@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from tests.factories import make_task
 from tracker.extensions import db
 from tracker.models import Assignment, Notification, NotificationStatus, ProgressUpdate, ReminderMode, TaskState
-from tracker.services import reminders, workflow
+from tracker.services import workflow
+from tracker.services.mail import planner as reminders
 
 DEADLINE = date(2021, 10, 8)
 FIRST_DAY = date(2021, 9, 8)
@@ -53,7 +54,7 @@ def walk(first: date = FIRST_DAY, last: date = LAST_DAY) -> dict[date, set[tuple
     while day <= last:
         for hour_utc in (0, 1, 7):  # 08:00, 09:00, 15:00 in Shanghai
             moment = datetime(day.year, day.month, day.day, hour_utc, 0, tzinfo=UTC)
-            reminders.queue(reminders.plan(moment), moment)
+            reminders.queue_due(moment)
         db.session.commit()
         for kind, email in db.session.execute(
             sa.select(Notification.kind, Notification.recipient_email).where(
@@ -116,15 +117,15 @@ def test_it_sends_nothing_on_rest_days_or_before_nine(task):
 
 def test_it_plans_the_same_mail_once_however_often_it_runs(task):
     moment = at_nine(date(2021, 9, 30))
-    assert reminders.queue(reminders.plan(moment), moment) == 1
-    assert reminders.queue(reminders.plan(moment), moment) == 0
+    assert reminders.queue_due(moment) == 1
+    assert reminders.queue_due(moment) == 0
     subject = db.session.scalar(sa.select(Notification.subject))
     assert subject == "【督办提醒】深化改革，力保落实到位 距截止还有1个工作日"
 
 
 def test_it_starts_a_new_schedule_when_the_deadline_moves_and_drops_the_queued_ones(task, personas):
     moment = at_nine(date(2021, 9, 30))
-    reminders.queue(reminders.plan(moment), moment)
+    reminders.queue_due(moment)
     request = workflow.request_extension(
         task,
         db.session.get(type(personas.bob), personas.bob.id),
@@ -135,7 +136,7 @@ def test_it_starts_a_new_schedule_when_the_deadline_moves_and_drops_the_queued_o
     workflow.decide_extension(
         request, db.session.get(type(personas.alice), personas.alice.id), approve=True, note="", now=moment
     )
-    statuses = db.session.scalars(sa.select(Notification.status)).all()
+    statuses = db.session.scalars(sa.select(Notification.status).where(Notification.kind == "due_soon")).all()
     assert statuses == [NotificationStatus.CANCELLED]
     later = at_nine(date(2021, 10, 26))  # 3 working days before 29 October
     [mail] = [m for m in reminders.plan(later) if m.kind == "due_soon"]
@@ -149,13 +150,31 @@ def test_it_leaves_closed_and_held_tasks_alone(task, state):
     assert reminders.plan(at_nine(date(2021, 10, 11))) == []
 
 
-def test_it_keeps_non_urgent_reminders_from_digest_only_users_but_not_escalations(task, personas):
+def test_it_holds_non_urgent_reminders_of_digest_only_users_for_the_digest_but_not_escalations(task, personas):
     bob = db.session.get(type(personas.bob), personas.bob.id)
     bob.reminder_mode = ReminderMode.DIGEST
     db.session.commit()
-    assert reminders.plan(at_nine(date(2021, 9, 30))) == []
-    kinds = {m.kind for m in reminders.plan(at_nine(date(2021, 10, 15)))}
-    assert kinds == {"overdue"}
+    reminders.queue_due(at_nine(date(2021, 9, 30)))
+    reminders.queue_due(at_nine(date(2021, 10, 15)))
+    rows = db.session.execute(sa.select(Notification.kind, Notification.status).order_by(Notification.id)).all()
+    # The reminder shows in bob's 通知 at once but waits for his digest; the overdue notice goes now.
+    assert (("due_soon", NotificationStatus.HELD) in rows) and (("overdue", NotificationStatus.PENDING) in rows)
+
+
+def test_it_gathers_the_held_notifications_into_the_next_digest(task, personas):
+    bob = db.session.get(type(personas.bob), personas.bob.id)
+    bob.reminder_mode = ReminderMode.DIGEST
+    db.session.commit()
+    reminders.queue_due(at_nine(date(2021, 9, 30)))
+    held = db.session.scalar(sa.select(Notification).where(Notification.kind == "due_soon"))
+    reminders.queue_due(at_nine(date(2021, 10, 8)))  # the first working day after the National Day week
+    digest = db.session.scalar(
+        sa.select(Notification).where(Notification.kind == "digest", Notification.recipient_id == bob.id)
+    )
+    assert "本周通知（1条）" in digest.body_text and held.subject in digest.body_text
+    db.session.refresh(held)
+    assert held.status == NotificationStatus.DIGESTED
+    assert reminders.queue_due(at_nine(date(2021, 10, 8))) == 0  # a second run gathers nothing twice
 
 
 def test_it_reminds_the_assignee_of_a_milestone(task, personas):

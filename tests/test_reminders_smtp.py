@@ -11,7 +11,8 @@ import pytest
 from tests.smtp import smtp_server  # noqa: F401
 from tests.test_reminders import FIRST_DAY, LAST_DAY, at_nine, expected_mails, task  # noqa: F401
 from tracker.extensions import db
-from tracker.services import mailer, reminders
+from tracker.services.mail import planner as reminders
+from tracker.services.mail import sender as mailer
 
 TAGS = {
     "【督办提醒】": {"due_soon", "due_today"},
@@ -35,7 +36,7 @@ def test_it_delivers_each_reminder_once_on_its_day(app, task, smtp_server, monke
         moment = at_nine(day)
         before = len(smtp_server.messages)
         for _ in range(2):  # a second run the same morning changes nothing
-            reminders.queue(reminders.plan(moment), moment)
+            reminders.queue_due(moment)
             db.session.commit()
             mailer.send_due(moment)
         new = smtp_server.messages[before:]
@@ -55,7 +56,7 @@ def test_it_queues_each_reminder_once_when_two_planners_race(app, database_url):
 
     def planner() -> None:
         with app.app_context():
-            results.append(reminders.queue(reminders.plan(moment), moment))
+            results.append(reminders.queue_due(moment))
             db.session.commit()
 
     threads = [threading.Thread(target=planner) for _ in range(2)]

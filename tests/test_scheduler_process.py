@@ -8,11 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from tests.factories import FROZEN_NOW
+from tests.factories import FROZEN_NOW, make_notification
 from tests.smtp import smtp_server  # noqa: F401
 from tracker.extensions import db
 from tracker.models import User
-from tracker.services import outbox
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,13 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_it_sends_the_outbox_from_its_own_process(app, database_url, personas, smtp_server, tmp_path):  # noqa: F811
     with app.app_context():
         bob = db.session.get(User, personas.bob.id)
-        outbox.queue_mail(
-            kind="urge",
-            dedup_key="urge:process-test",
-            recipient=bob,
-            subject="【催办】深化改革，力保落实到位",
-            body_text="请加快办理进度。",
-            now=FROZEN_NOW,
+        make_notification(
+            bob, FROZEN_NOW, kind="urge", subject="【催办】深化改革，力保落实到位", body_text="请加快办理进度。"
         )
         db.session.commit()
     environment = {

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import FROZEN_NOW, make_task
+from tests.factories import FROZEN_NOW, assign_task, make_task
 from tracker.extensions import db
 from tracker.models import (
     Assignment,
@@ -35,17 +35,14 @@ def people(app, personas, ctx, tmp_path):
 
 def assigned_task(people, **overrides):
     task = make_task(**overrides)
-    workflow.assign(
+    assign_task(
         task,
         people["alice"],
-        lead_department=people["bob_dept"],
-        co_departments=[people["dave_dept"]],
-        assignee=None,
+        people["bob_dept"],
+        co_departments=(people["dave_dept"],),
         start_date=TODAY,
         deadline=TODAY + timedelta(days=30),
         priority=Priority.HIGH,
-        expected_version=None,
-        now=FROZEN_NOW,
     )
     return task
 
@@ -124,7 +121,7 @@ def test_it_asks_for_acknowledgement_again_after_reassignment(people):
 
 def test_it_records_progress_with_evidence_only_after_acknowledgement(people):
     task = assigned_task(people)
-    with pytest.raises(workflow.WorkflowError, match="请先签收"):
+    with pytest.raises(workflow.WorkflowError, match="须已签收"):
         workflow.record_progress(task, people["bob"], percent=10, text="开始", files=[], now=FROZEN_NOW)
     workflow.acknowledge(task, people["bob"], FROZEN_NOW)
     update = workflow.record_progress(task, people["carol"], percent=40, text="完成调研", files=[PDF], now=FROZEN_NOW)

@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from tracker import cli_drafts, cli_mail, cli_people, cli_reminders
+from tracker import cli_doctor, cli_drafts, cli_mail, cli_people, cli_reminders
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
 from tracker.importer import ParsedReport, ReportImportError, parse_report
@@ -75,13 +75,15 @@ def load_demo_command() -> None:
 @click.command("chase-acknowledgements")
 @with_appcontext
 def chase_command() -> None:
-    """Queue 催签 mails for assignments not acknowledged within two working days (once a day).
+    """Queue 催签 mails for assignments not acknowledged within two working days (once a day,
+    on working days from the send hour on, like every reminder).
 
     Example: flask --app tracker chase-acknowledgements
     """
-    from tracker.services.chasing import chase_unacknowledged
+    from tracker.services.mail import outbox, planner
 
-    queued = chase_unacknowledged(local_today(), utcnow())
+    now = utcnow()
+    queued = outbox.queue(planner.plan_chases(now), now)
     db.session.commit()
     click.echo(f"已排队 {queued} 封催签邮件。")
 
@@ -94,3 +96,4 @@ def register(app: Flask) -> None:
     cli_reminders.register(app)
     cli_mail.register(app)
     cli_drafts.register(app)
+    cli_doctor.register(app)

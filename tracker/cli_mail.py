@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 import sqlalchemy as sa
 from flask import Flask
@@ -66,14 +68,43 @@ def send_mail_command(limit: int) -> None:
 
     Example: flask --app tracker send-mail --limit 100
     """
-    from tracker.services import mailer
+    from tracker.services.mail import sender
 
-    report = mailer.send_due(utcnow(), limit=limit)
+    report = sender.send_due(utcnow(), limit=limit)
     click.echo(str(report))
     if report.stopped:
         raise click.exceptions.Exit(1)
 
 
+@click.command("mail-kinds")
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as a JSON list.")
+def mail_kinds_command(as_json: bool) -> None:
+    """Print what the system sends: each kind of mail, what triggers it, to whom, when, and
+    whether a user who chose the weekly digest gets it there instead.
+
+    Example: flask --app tracker mail-kinds --json
+    """
+    from tracker.services.mail.catalogue import as_rows
+
+    rows = as_rows()
+    if as_json:
+        keys = ("kind", "trigger", "recipients", "timing", "can_digest")
+        click.echo(json.dumps([{key: row[key] for key in keys} for row in rows], ensure_ascii=False, indent=1))
+        return
+    click.echo("\t".join(("类型", "名称", "触发", "收件人", "发送时间", "可汇入每周汇总")))
+    for row in rows:
+        cells = (
+            row["kind"],
+            row["name"],
+            row["trigger"],
+            row["recipients"],
+            row["timing"],
+            "是" if row["can_digest"] else "否",
+        )
+        click.echo("\t".join(cells))
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(outbox_command)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(mail_kinds_command)

@@ -38,10 +38,10 @@ def remind_command(dry_run: bool, at: str | None, as_json: bool) -> None:
 
     Example: flask --app tracker remind --dry-run --at 2021-06-01T09:00 --json
     """
-    from tracker.services import reminders
+    from tracker.services.mail import outbox, planner, sender
 
     moment = _moment(at)
-    planned = reminders.plan(moment)
+    planned = planner.plan(moment)
     if as_json:
         click.echo(json.dumps([mail.to_json() for mail in planned], ensure_ascii=False, indent=1))
     if dry_run:
@@ -49,11 +49,9 @@ def remind_command(dry_run: bool, at: str | None, as_json: bool) -> None:
             click.echo(f"{len(planned)} 封提醒将排队（未写入）。")
         db.session.rollback()
         return
-    queued = reminders.queue(planned, moment)
+    queued = outbox.queue(planned, moment)
     db.session.commit()
-    from tracker.services import mailer
-
-    report = mailer.send_due(utcnow())
+    report = sender.send_due(utcnow())
     if not as_json:
         click.echo(f"已排队 {queued} 封提醒。{report}")
 

@@ -29,12 +29,15 @@ class Action(enum.StrEnum):
     DECIDE = "decide"  # approve or refuse an extension, verify (销号) or send back (退办) a closure
     SUSPEND = "suspend"  # 暂缓, 撤销, resume
     URGE = "urge"  # 催办
+    ACT_ON_BEHALF = "act_on_behalf"  # 代签收, 代为申请延期, 代为申请办结, for a department that cannot
     MANAGE_REPORTS = "manage_reports"  # import, review, confirm, link shortcomings and measures
     VIEW_ALL = "view_all"  # every task and department
     VIEW_DASHBOARD = "view_dashboard"  # the monitoring dashboard, over the tasks the user may see
     MANAGE_PEOPLE = "manage_people"  # users and departments
     MANAGE_CALENDAR = "manage_calendar"  # holidays and make-up working days
     MANAGE_MAIL = "manage_mail"  # the outbox: read every mail, retry failed ones; the reminder policy
+    SEE_PROBLEMS = "see_problems"  # what ``flask doctor`` finds, on the dashboard
+    HAVE_QUEUE = "have_queue"  # 我的待办: work waits on this user (not on leaders, who only read)
 
 
 OFFICE_ROLES = frozenset({Role.ADMIN, Role.LEGAL})  # the legal office, and the administrator
@@ -48,10 +51,12 @@ _GLOBAL: dict[Action, frozenset[Role]] = {
     Action.MANAGE_PEOPLE: frozenset({Role.ADMIN}),
     Action.MANAGE_CALENDAR: OFFICE_ROLES,
     Action.MANAGE_MAIL: OFFICE_ROLES,
+    Action.SEE_PROBLEMS: OFFICE_ROLES,
+    Action.HAVE_QUEUE: frozenset({Role.ADMIN, Role.LEGAL, Role.HEAD, Role.STAFF}),
     Action.EDIT_TASK: OFFICE_ROLES,
 }
 # Task actions that belong to the legal office whoever owns the task.
-_OFFICE_TASK_ACTIONS = frozenset({Action.EDIT_TASK, Action.DECIDE, Action.SUSPEND, Action.URGE})
+_OFFICE_TASK_ACTIONS = frozenset({Action.EDIT_TASK, Action.DECIDE, Action.SUSPEND, Action.URGE, Action.ACT_ON_BEHALF})
 # Task actions that belong to the head of the lead department.
 _LEAD_HEAD_ACTIONS = frozenset(
     {Action.ACKNOWLEDGE, Action.ASSIGN_STAFF, Action.REQUEST_EXTENSION, Action.SUBMIT_CLOSURE}

@@ -26,8 +26,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from tracker.clock import local_date, local_zone, utcnow
+from tracker.clock import local_date, utcnow
 from tracker.extensions import db
+from tracker.services import heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -99,17 +100,16 @@ class SchedulerLock:
 
 
 def plan_reminders(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> int:
-    """Queue the reminders and 催签 mails due now. Returns how many were queued."""
+    """Queue the reminders, 催签 and digests due now (the planner keeps the hours and days).
+    Returns how many were queued."""
     if not lock.acquire():
         return 0
-    from tracker.services import chasing, reminders
+    from tracker.services.mail import planner
 
     with app.app_context():
+        _beat()
         now = now or utcnow()
-        queued = reminders.queue(reminders.plan(now), now)
-        # 催签 keeps the reminders' hours: from the send hour on, on working days.
-        if now.astimezone(local_zone()).hour >= reminders.load_policy()["send_hour"]:
-            queued += chasing.chase_unacknowledged(local_date(now), now)
+        queued = planner.queue_due(now)
         db.session.commit()
         return queued
 
@@ -118,10 +118,11 @@ def send_mail(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> A
     """Send (or, without SMTP, record) the mail that is due."""
     if not lock.acquire():
         return None
-    from tracker.services import mailer
+    from tracker.services.mail import sender
 
     with app.app_context():
-        return mailer.send_due(now or utcnow())
+        _beat()
+        return sender.send_due(now or utcnow())
 
 
 def roll_up_drafts(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> int | None:
@@ -139,6 +140,14 @@ def roll_up_drafts(app: Flask, lock: SchedulerLock, now: datetime | None = None)
         written = drafts.roll_up_all(now)
         db.session.commit()
         return len(written)
+
+
+def _beat() -> None:
+    """Record that a scheduler holding the lock is alive, committed at once so that a job failing
+    later still counts. The wall clock, not the job's ``now``: a test's or a replay's moment says
+    nothing about whether a scheduler runs now."""
+    heartbeat.beat(utcnow())
+    db.session.commit()
 
 
 def build_scheduler(app: Flask, *, blocking: bool = False) -> tuple[BaseScheduler, SchedulerLock]:

@@ -63,6 +63,7 @@ USERS = (
     ("churujing.head@demo.gov.cn", "吴出入境", Role.HEAD, "出入境管理支队"),
     ("jingzhen.head@demo.gov.cn", "郑经侦", Role.HEAD, "经侦支队"),
     ("fazhi.staff@demo.gov.cn", "刘法宣", Role.STAFF, "法制支队"),
+    ("fazhi.head@demo.gov.cn", "冯法规", Role.HEAD, "法制支队"),
 )
 
 
@@ -255,6 +256,7 @@ def _add_task(
         task.progress_updates.append(
             ProgressUpdate(
                 author=author,
+                department=task.lead_department,
                 percent_done=plan.percent * (n + 1) // len(plan.progress),
                 text=text,
                 created_at=now - timedelta(days=12 * (len(plan.progress) - n)),

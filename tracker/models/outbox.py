@@ -19,6 +19,8 @@ class NotificationStatus(enum.StrEnum):
     RECORDED = "recorded"  # no SMTP configured: kept for the mail page, not sent
     FAILED = "failed"
     CANCELLED = "cancelled"
+    HELD = "held"  # for a user who chose the weekly digest: shown in the app, sent in the next digest
+    DIGESTED = "digested"  # gathered into a sent digest
 
 
 class Notification(db.Model):

@@ -51,6 +51,9 @@ class ExtensionStatus(enum.StrEnum):
 class UpdateKind(enum.StrEnum):
     PROGRESS = "progress"  # 反馈
     CLOSURE = "closure"  # 办结申请: summary with evidence
+    # 协办反馈: a co-department (配合单位) reports its own part; the task's percent and state stay
+    # the lead department's.
+    ASSIST = "assist"
 
 
 task_co_departments = sa.Table(
@@ -154,7 +157,8 @@ class Task(db.Model):
 
 
 class ProgressUpdate(db.Model):
-    """A 反馈: what was done, and the percent complete as the reporter sees it."""
+    """A 反馈: what was done, and the percent complete as the reporter sees it. For a 协办反馈
+    (kind ASSIST) the percent is the co-department's own part, not the task's."""
 
     __tablename__ = "progress_updates"
     __table_args__ = (sa.Index("ix_progress_updates_task_id_created_at", "task_id", "created_at"),)
@@ -163,12 +167,16 @@ class ProgressUpdate(db.Model):
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     kind: Mapped[UpdateKind] = mapped_column(enum_column(UpdateKind), default=UpdateKind.PROGRESS)
+    # The department that reported: the lead department, or a co-department for a 协办反馈.
+    # None for an update on a task that had no lead department.
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)
     percent_done: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     task: Mapped[Task] = relationship(back_populates="progress_updates")
     author: Mapped[User | None] = relationship()
+    department: Mapped[Department | None] = relationship()
     attachments: Mapped[list[EvidenceAttachment]] = relationship(back_populates="progress_update")
 
 
@@ -217,10 +225,13 @@ class ExtensionRequest(db.Model):
 @event.listens_for(Session, "before_flush")
 def _keep_last_progress(session: Session, flush_context: object, instances: object) -> None:
     """Every new progress update moves its task's ``last_progress_at`` forward, however it was
-    created (workflow, demo data, tests)."""
+    created (workflow, demo data, tests). A co-department's 协办反馈 does not: the time drives the
+    lead department's "no progress for 30 days" reminders and the yellow light."""
     for update in [obj for obj in session.new if isinstance(obj, ProgressUpdate)]:
         if update.created_at is None:
             update.created_at = utcnow()
+        if update.kind == UpdateKind.ASSIST:
+            continue
         task = update.task if update.task is not None else session.get(Task, update.task_id)
         if task is not None and (task.last_progress_at is None or update.created_at > task.last_progress_at):
             task.last_progress_at = update.created_at

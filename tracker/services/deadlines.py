@@ -1,4 +1,6 @@
-"""Where a task stands against its deadline, in working days. Overdue is derived, never stored."""
+"""Where a task stands against its deadline, in working days: the one home of "overdue", "due
+soon", "no progress for N days" and "late to acknowledge", for the light, the lists, the queues
+and the reminders alike. Overdue is derived, never stored."""
 
 from __future__ import annotations
 
@@ -10,11 +12,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from tracker.clock import local_date, local_zone
 from tracker.models import OPEN_STATES, Task
 from tracker.services.workdays import WorkCalendar
 
 DUE_SOON_WORKDAYS = 5  # yellow when this many working days or fewer remain
-STALE_DAYS = 30  # yellow when no progress was reported for longer than this
+ACKNOWLEDGE_WITHIN_WORKDAYS = 2  # an assignment not acknowledged (签收) after this is chased (催签)
 
 LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2, "grey": 3}
 
@@ -26,16 +29,44 @@ class Standing:
     overdue: bool
     stale: bool
     last_update: datetime | None
+    stale_after: int  # the policy's "no progress for N days" this standing was judged by
 
 
-def standing(task: Task, today: date, calendar: WorkCalendar, last_update: datetime | None) -> Standing:
-    """Red when overdue; yellow when due within DUE_SOON_WORKDAYS working days or quiet for more
-    than STALE_DAYS days; green otherwise; grey when the task is closed, on hold or cancelled."""
+def stale_after_days() -> int:
+    """The reminder policy's "no progress for N days" (30 unless the legal office changed it)."""
+    from tracker.services.mail.policy import load_policy
+
+    return int(load_policy()["stale_after_days"])
+
+
+def quiet_since(task: Task, last_update: datetime | None) -> datetime | None:
+    """Since when the lead department has said nothing: its last progress, else the 签收, else
+    the task's creation."""
+    return last_update or task.acknowledged_at or task.created_at
+
+
+def quiet_days(since: datetime, today: date) -> int:
+    """Whole calendar days, in the office's time zone, from ``since`` to ``today``."""
+    return (today - local_date(since)).days
+
+
+def is_stale(since: datetime | None, today: date, after_days: int) -> bool:
+    return since is not None and quiet_days(since, today) >= after_days
+
+
+def is_overdue(deadline: date | None, today: date) -> bool:
+    return deadline is not None and deadline < today
+
+
+def standing(
+    task: Task, today: date, calendar: WorkCalendar, last_update: datetime | None, stale_after: int
+) -> Standing:
+    """Red when overdue; yellow when due within DUE_SOON_WORKDAYS working days or quiet for the
+    policy's ``stale_after_days``; green otherwise; grey when closed, on hold or cancelled."""
     left = calendar.workdays_until(today, task.deadline) if task.deadline is not None else None
     is_open = task.state in OPEN_STATES
-    overdue = is_open and task.deadline is not None and task.deadline < today
-    since = last_update or task.acknowledged_at or task.created_at
-    stale = is_open and since is not None and (today - since.date()).days > STALE_DAYS
+    overdue = is_open and is_overdue(task.deadline, today)
+    stale = is_open and is_stale(quiet_since(task, last_update), today, stale_after)
     if not is_open:
         light = "grey"
     elif overdue:
@@ -44,13 +75,14 @@ def standing(task: Task, today: date, calendar: WorkCalendar, last_update: datet
         light = "yellow"
     else:
         light = "green"
-    return Standing(light, left, overdue, stale, last_update)
+    return Standing(light, left, overdue, stale, last_update, stale_after)
 
 
 def standings(tasks: Sequence[Task], today: date, calendar: WorkCalendar | None = None) -> dict[int, Standing]:
     """Standing of every task, keyed by id; no query beyond loading the calendar when not given."""
     calendar = calendar or WorkCalendar.load()
-    return {t.id: standing(t, today, calendar, t.last_progress_at) for t in tasks}
+    stale_after = stale_after_days()
+    return {t.id: standing(t, today, calendar, t.last_progress_at, stale_after) for t in tasks}
 
 
 @dataclass(frozen=True)
@@ -65,12 +97,15 @@ class Thresholds:
     @classmethod
     def on(cls, today: date, calendar: WorkCalendar) -> Thresholds:
         due_soon_until = calendar.add_workdays(today, DUE_SOON_WORKDAYS + 1) - timedelta(days=1)
-        # standing(): (today - since.date()).days > STALE_DAYS, i.e. since.date() < today - STALE_DAYS
-        stale_before = datetime.combine(today - timedelta(days=STALE_DAYS), time(0), UTC)
-        return cls(today, due_soon_until, stale_before)
+        return cls(today, due_soon_until, stale_before(today, stale_after_days()))
 
     def overdue(self) -> ColumnElement[bool]:
         return sa.and_(Task.state.in_(OPEN_STATES), Task.deadline < self.today)
+
+    @staticmethod
+    def quiet_since() -> ColumnElement[datetime]:
+        """:func:`quiet_since` in SQL."""
+        return sa.func.coalesce(Task.last_progress_at, Task.acknowledged_at, Task.created_at)
 
     def light(self) -> ColumnElement[str]:
         """The light as a SQL CASE: 'red', 'yellow', 'green' or 'grey', as :func:`standing` says."""
@@ -81,7 +116,7 @@ class Thresholds:
         return self._case(*LIGHT_ORDER.values())
 
     def _case(self, red: Any, yellow: Any, green: Any, grey: Any) -> ColumnElement[Any]:
-        since = sa.func.coalesce(Task.last_progress_at, Task.acknowledged_at, Task.created_at)
+        since = self.quiet_since()
         return sa.case(
             (Task.state.not_in(OPEN_STATES), grey),
             (Task.deadline < self.today, red),
@@ -96,12 +131,31 @@ class Thresholds:
             return Task.state.not_in(OPEN_STATES)
         if light == "red":
             return self.overdue()
-        since = sa.func.coalesce(Task.last_progress_at, Task.acknowledged_at, Task.created_at)
+        since = self.quiet_since()
         not_red = sa.or_(Task.deadline.is_(None), Task.deadline >= self.today)
         warning = sa.or_(Task.deadline <= self.due_soon_until, since < self.stale_before)
         if light == "yellow":
             return sa.and_(is_open, not_red, warning)
         return sa.and_(is_open, not_red, sa.not_(sa.func.coalesce(warning, False)))
+
+
+def stale_before(today: date, after_days: int) -> datetime:
+    """:func:`is_stale` for SQL: quiet since before this instant (local midnight) means stale."""
+    return datetime.combine(today - timedelta(days=after_days - 1), time(0), local_zone()).astimezone(UTC)
+
+
+def acknowledgement_late(assigned_at: datetime, today: date, calendar: WorkCalendar) -> bool:
+    """Whether an assignment made at ``assigned_at`` and not yet acknowledged is late (催签)."""
+    return today > calendar.add_workdays(local_date(assigned_at), ACKNOWLEDGE_WITHIN_WORKDAYS)
+
+
+def late_acknowledgement_before(today: date, calendar: WorkCalendar) -> datetime:
+    """:func:`acknowledgement_late` for SQL: an assignment made before this instant is late today."""
+    day = today
+    # The latest day whose acknowledgement is late today (add_workdays never goes backwards).
+    while not acknowledgement_late(datetime.combine(day, time(12), local_zone()), today, calendar):
+        day -= timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), time(0), local_zone()).astimezone(UTC)
 
 
 def by_urgency(tasks: Sequence[Task], standing_of: dict[int, Standing]) -> list[Task]:

@@ -4,7 +4,11 @@ measures, what their departments reported, and where every task stands.
 ``compose`` reads and never writes. It runs a fixed number of queries whatever the number of
 tasks: the report's items, its top-level tasks with their report items, departments and
 milestones (selectin loads, one query each), and every progress update of those tasks and
-milestones at once.
+milestones at once, with the departments that reported them.
+
+A task's paragraph tells the lead department's progress; what its co-departments reported of their
+own part (协办反馈) follows under each one's name ("配合单位治安支队：6月2日，…。"). The percent is
+always the task's, which only the lead department sets.
 
 Dates. Inside the chronicle of a measure ("3月10日，…；5月20日，…") a date is written without
 its year when the reader already knows it: the chronicle starts in the draft's own year (the
@@ -37,6 +41,7 @@ from tracker.models import (
     SourceReport,
     Task,
     TaskState,
+    UpdateKind,
 )
 from tracker.names import STATE_NAMES
 from tracker.services.draft_content import Annex, AnnexRow, DraftContent, Section
@@ -66,6 +71,7 @@ CAUSES_PLACEHOLDER = "【请补充不足的原因分析】"
 RESPONSIBLE_LEADER_PLACEHOLDER = "【此部分由法制部门根据主要负责人履职情况填写】"
 OTHER_MATTERS_PLACEHOLDER = "【如无其他需要报告的情况，可删除本部分】"
 NO_PROGRESS = "本年度未报送该项工作的进展情况。"
+NO_LEAD_PROGRESS = "本年度牵头单位未报送该项工作的进展情况。"  # while a co-department did
 
 KIND_ORDER = {ItemKind.MEASURE: 0, ItemKind.SHORTCOMING: 1}
 
@@ -197,6 +203,7 @@ def _read(report: SourceReport) -> _Records:
         sa.select(ProgressUpdate)
         .where(ProgressUpdate.task_id.in_(report_task_ids))
         .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+        .options(selectinload(ProgressUpdate.department))
     ):
         updates[update.task_id].append(update)
 
@@ -403,22 +410,41 @@ class _Composer:
         else:
             owners = f"{subject}尚未明确牵头单位。"
         chronicle = _chronicle(self.events(task), self.year + 1)
-        sentences = [owners, f"{chronicle}。" if chronicle else NO_PROGRESS]
+        assisted = self.co_department_sentences(task)
+        if chronicle:
+            sentences = [owners, f"{chronicle}。", *assisted]
+        else:
+            sentences = [owners, NO_LEAD_PROGRESS if assisted else NO_PROGRESS, *assisted]
         if task.milestones:
             sentences.append("其中，" + "；".join(self.milestone_clause(m) for m in task.milestones) + "。")
         sentences.append(self.state_sentence(task))
         return "".join(sentences)
 
-    def events(self, task: Task) -> list[tuple[date, str]]:
-        """What the task and its milestones reported, oldest first; the closure summary last when
-        no update carries it (a task closed before closures were recorded as updates)."""
+    def updates(self, task: Task) -> list[ProgressUpdate]:
+        """Every update of the task and its milestones, oldest first."""
         updates = [u for t in (task, *task.milestones) for u in self.records.updates.get(t.id, [])]
-        updates.sort(key=lambda u: (u.created_at, u.id))
+        return sorted(updates, key=lambda u: (u.created_at, u.id))
+
+    def events(self, task: Task) -> list[tuple[date, str]]:
+        """What the lead department reported of the task and its milestones, oldest first; the
+        closure summary last when no update carries it (a task closed before closures were
+        recorded as updates)."""
+        updates = [u for u in self.updates(task) if u.kind != UpdateKind.ASSIST]
         events = [(local_date(u.created_at), clause(u.text)) for u in updates]
         summary = clause(task.closure_summary or "")
         if summary and task.completed_on is not None and summary not in {text for _, text in events}:
             events.append((task.completed_on, summary))
         return [(day, text) for day, text in events if text]
+
+    def co_department_sentences(self, task: Task) -> list[str]:
+        """ "配合单位治安支队：6月2日，A；7月1日，B。" for each co-department that reported its part
+        of the task or its milestones (协办反馈), by department name."""
+        events: dict[str, list[tuple[date, str]]] = defaultdict(list)
+        for update in self.updates(task):
+            text = clause(update.text)
+            if update.kind == UpdateKind.ASSIST and update.department is not None and text:
+                events[update.department.name].append((local_date(update.created_at), text))
+        return [f"配合单位{name}：{_chronicle(told, self.year + 1)}。" for name, told in sorted(events.items())]
 
     def milestone_clause(self, milestone: Task) -> str:
         title = f"“{clause(milestone.title)}”"

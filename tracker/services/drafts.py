@@ -30,16 +30,15 @@ from flask import current_app
 from tracker.clock import local_date
 from tracker.extensions import db
 from tracker.models import Draft, DraftStructure, DraftVersion, ReportStatus, SourceReport, User, VersionReason
-from tracker.services import draft_compose, outbox, staffing
+from tracker.services import draft_compose
 from tracker.services.audit import record_event
 from tracker.services.draft_content import DraftContent, Section
+from tracker.services.mail import messages, outbox
 from tracker.services.workdays import WorkCalendar
 
 Composer = Callable[[SourceReport, DraftStructure, date], DraftContent]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ROLLUP_MAIL_KIND = "draft_rollup"
-ROLLUP_SUBJECT = "【整改督办】年度报告草稿已汇入新进展"
 STRUCTURE_LABELS = {DraftStructure.SOURCE: "沿用来源报告结构", DraftStructure.STATUTORY: "法定五部分结构"}
 OPENING_LABEL = "开头段落"  # how a section without a heading is named in notes and mails
 BREAKS = frozenset("。；！？，、：,.;:!?\n “”‘’（）()《》")  # where an edit reads best starting or ending
@@ -83,6 +82,23 @@ def latest(draft: Draft) -> DraftVersion:
 
 def content_of(version: DraftVersion) -> DraftContent:
     return DraftContent.from_json(version.content)
+
+
+def waiting_for_merge() -> list[Draft]:
+    """The drafts whose latest version holds new progress waiting beside a hand-edited section
+    (``pending``, 新进展待合入), oldest first. One query; the content is read in Python."""
+    newest = (
+        sa.select(DraftVersion.draft_id, sa.func.max(DraftVersion.number).label("number"))
+        .group_by(DraftVersion.draft_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Draft, DraftVersion.content)
+        .join(DraftVersion, DraftVersion.draft_id == Draft.id)
+        .join(newest, sa.and_(newest.c.draft_id == DraftVersion.draft_id, newest.c.number == DraftVersion.number))
+        .order_by(Draft.id)
+    ).all()
+    return [draft for draft, content in rows if any(s.get("pending") is not None for s in content["sections"])]
 
 
 def section_label(section: Section) -> str:
@@ -542,7 +558,6 @@ def roll_up_all(now: datetime, *, compose: Composer = _compose) -> list[DraftVer
     its dedup key names the draft and version, so a rerun never mails twice. Returns the new
     versions; a run that changes nothing writes and queues nothing."""
     written: list[DraftVersion] = []
-    officers = staffing.legal_officers()
     for draft in db.session.scalars(sa.select(Draft).order_by(Draft.report_id, Draft.id)).all():
         before = content_of(latest(draft))
         version = refresh(draft, None, now, VersionReason.ROLLED_UP, compose=compose)
@@ -550,40 +565,11 @@ def roll_up_all(now: datetime, *, compose: Composer = _compose) -> list[DraftVer
             continue
         written.append(version)
         change = Change.between(before, content_of(version))
-        if not change.new_material:
-            continue
-        body = rollup_mail_body(draft, version, change)
-        for officer in officers:
-            outbox.queue_mail(
-                kind=ROLLUP_MAIL_KIND,
-                dedup_key=f"draft-rollup:{draft.id}:{version.number}:{officer.id}",
-                recipient=officer,
-                subject=ROLLUP_SUBJECT,
-                body_text=body,
-                now=now,
-            )
+        if change.new_material:
+            link = f"{messages.base_url()}/reports/{draft.report_id}/draft?structure={draft.structure.value}"
+            structure = STRUCTURE_LABELS[draft.structure]
+            outbox.queue(messages.draft_rollup(draft, version, change, link, structure), now)
     return written
-
-
-def draft_url(draft: Draft) -> str:
-    base = str(current_app.config.get("BASE_URL") or "").rstrip("/")
-    return f"{base}/reports/{draft.report_id}/draft?structure={draft.structure.value}"
-
-
-def rollup_mail_body(draft: Draft, version: DraftVersion, change: Change) -> str:
-    lines = [
-        f"《{draft.report.title}》的下一年度报告草稿（{STRUCTURE_LABELS[draft.structure]}）"
-        f"已汇入督办台账的新进展，现为第{version.number}版。"
-    ]
-    if change.updated:
-        lines += ["", "已自动更新的部分："] + [f"- {heading}" for heading in change.updated]
-    if change.pending:
-        lines += ["", "新进展待合入的部分（已人工修改，未被覆盖，请核对后合入或暂不合入）："]
-        lines += [f"- {heading}" for heading in change.pending]
-    if change.annex_changed:
-        lines += ["", "附件（任务清单）已更新。"]
-    lines += ["", f"查看草稿：{draft_url(draft)}"]
-    return "\n".join(lines)
 
 
 def rollup_due(today: date, calendar: WorkCalendar, *, weekday: str | None = None, monthly: bool | None = None) -> bool:

@@ -1,8 +1,9 @@
 """The 台账 (task ledger) as rows, and its .xlsx and .csv files.
 
-The rows are read for the list's filter (``task_query.condition``) in four queries whatever the
+The rows are read for the list's filter (``task_query.condition``) in five queries whatever the
 number of tasks: the tasks with their lead department and assignee, the co-departments, the
-latest progress update of each task, and the accepted shortcoming↔measure links. The files are official
+latest progress update of each task (the lead department's), the latest report of each
+co-department (协办反馈), and the accepted shortcoming↔measure links. The files are official
 records, so their text is Chinese whatever the interface language.
 """
 
@@ -39,11 +40,12 @@ from tracker.models import (
     ShortcomingMeasureLink,
     Task,
     TaskState,
+    UpdateKind,
     User,
     task_co_departments,
 )
 from tracker.names import STATE_NAMES
-from tracker.services.deadlines import STALE_DAYS, Standing
+from tracker.services.deadlines import Standing, stale_after_days
 from tracker.services.deadlines import standing as deadline_standing
 from tracker.services.workdays import WorkCalendar
 
@@ -80,7 +82,7 @@ class LedgerRow:
     co_departments: str
     assignee: str
     deadline: date | None
-    progress: str  # the latest update, with its date
+    progress: str  # the lead's latest update, then each co-department's, with their dates
     completion: str  # state, percent, countdown and light in words
     closed: bool  # 是否销号
     remarks: str
@@ -106,7 +108,7 @@ class LedgerRow:
 def build_rows(
     condition: ColumnElement[bool], order: Sequence[Any], today: date, calendar: WorkCalendar, zone: tzinfo
 ) -> list[LedgerRow]:
-    """One row per task matching ``condition`` (see ``task_query.condition``), in ``order``; four
+    """One row per task matching ``condition`` (see ``task_query.condition``), in ``order``; five
     queries whatever the number of tasks. The tasks are read as plain rows, not ORM objects: an
     export of 10,000 tasks would spend seconds building objects it only reads. ``zone`` dates
     the progress updates."""
@@ -121,12 +123,13 @@ def build_rows(
     matching = sa.select(Task.id).where(condition)
     co_departments = _co_departments(matching)
     latest = _latest_updates(matching)
+    assisting = _latest_co_department_reports(matching)
     shortcomings_of, measures_of = _accepted_links([t.report_item_id for t in tasks if t.report_item_id])
     rows = []
+    stale_after = stale_after_days()
     for number, task in enumerate(tasks, start=1):
-        standing = deadline_standing(task, today, calendar, task.last_progress_at)
+        standing = deadline_standing(task, today, calendar, task.last_progress_at, stale_after)
         problem, measure = _problem_and_measure(task, shortcomings_of, measures_of)
-        update = latest.get(task.id)
         rows.append(
             LedgerRow(
                 number=number,
@@ -136,7 +139,7 @@ def build_rows(
                 co_departments="、".join(co_departments.get(task.id, [])),
                 assignee=task.assignee_name or "",
                 deadline=task.deadline,
-                progress=f"{chinese_date(update[1].astimezone(zone).date())}：{update[0]}" if update else "",
+                progress=_progress(latest.get(task.id), assisting.get(task.id, []), zone),
                 completion=_completion(task, standing, today),
                 closed=task.state == TaskState.DONE,
                 remarks=_remarks(task),
@@ -189,17 +192,56 @@ def _among(column: sa.ColumnElement[int], ids: Iterable[int]) -> ColumnElement[b
 
 
 def _latest_updates(matching: Select[tuple[int]]) -> dict[int, tuple[str, datetime]]:
-    """{task id: (text, created_at)} of each matching task's latest progress update or closure summary."""
+    """{task id: (text, created_at)} of each matching task's latest progress update or closure
+    summary: the lead department's, not a co-department's 协办反馈."""
     newest_first = sa.func.row_number().over(
         partition_by=ProgressUpdate.task_id, order_by=(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
     )
     ranked = (
         sa.select(ProgressUpdate.task_id, ProgressUpdate.text, ProgressUpdate.created_at, newest_first.label("place"))
-        .where(ProgressUpdate.task_id.in_(matching))
+        .where(ProgressUpdate.task_id.in_(matching), ProgressUpdate.kind != UpdateKind.ASSIST)
         .subquery()
     )
     latest = sa.select(ranked.c.task_id, ranked.c.text, ranked.c.created_at).where(ranked.c.place == 1)
     return {task_id: (text, created_at) for task_id, text, created_at in db.session.execute(latest)}
+
+
+def _latest_co_department_reports(matching: Select[tuple[int]]) -> dict[int, list[tuple[str, str, datetime]]]:
+    """{task id: [(department name, text, created_at)]}: each co-department's latest 协办反馈 on
+    each matching task, by department name."""
+    newest_first = sa.func.row_number().over(
+        partition_by=(ProgressUpdate.task_id, ProgressUpdate.department_id),
+        order_by=(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc()),
+    )
+    ranked = (
+        sa.select(
+            ProgressUpdate.task_id,
+            ProgressUpdate.department_id,
+            ProgressUpdate.text,
+            ProgressUpdate.created_at,
+            newest_first.label("place"),
+        )
+        .where(ProgressUpdate.task_id.in_(matching), ProgressUpdate.kind == UpdateKind.ASSIST)
+        .subquery()
+    )
+    latest = (
+        sa.select(ranked.c.task_id, Department.name, ranked.c.text, ranked.c.created_at)
+        .join(Department, Department.id == ranked.c.department_id)
+        .where(ranked.c.place == 1)
+        .order_by(Department.name)
+    )
+    reports: dict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
+    for task_id, name, text, created_at in db.session.execute(latest):
+        reports[task_id].append((name, text, created_at))
+    return reports
+
+
+def _progress(lead: tuple[str, datetime] | None, assisting: list[tuple[str, str, datetime]], zone: tzinfo) -> str:
+    """进展情况: "2026年6月1日：…", then a line "配合单位治安支队（2026年6月2日）：…" for each
+    co-department's latest report."""
+    lines = [f"{chinese_date(lead[1].astimezone(zone).date())}：{lead[0]}"] if lead else []
+    lines += [f"配合单位{name}（{chinese_date(at.astimezone(zone).date())}）：{text}" for name, text, at in assisting]
+    return "\n".join(lines)
 
 
 def _accepted_links(item_ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
@@ -253,7 +295,7 @@ def _completion(task: sa.Row[Any], standing: Standing, today: date) -> str:
     if standing.light in LIGHT_WORDS:
         word = LIGHT_WORDS[standing.light]
         if standing.light == "yellow" and standing.stale:
-            word += f"（超过{STALE_DAYS}天未报送进展）"
+            word += f"（{standing.stale_after}天以上未报送进展）"
         parts.append(word)
     return SEPARATOR.join(parts)
 

@@ -8,6 +8,7 @@ and flushes. The caller commits.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from flask_babel import ngettext
 from tracker.extensions import db
 from tracker.i18n import N_
 from tracker.models import OPEN_STATES, Department, ReminderMode, Role, Task, User, task_co_departments
+from tracker.services import staffing
 from tracker.services.audit import record_event
 
 MIN_PASSWORD_LENGTH = 8
@@ -113,6 +115,39 @@ def reactivate_user(user: User, *, actor: User | None, now: datetime) -> None:
             _("用户所在部门“%(department)s”已停用，请先为其选择其他部门或启用该部门。", department=user.department.name)
         )
     _set_active(user, True, actor=actor, now=now)
+
+
+@dataclass(frozen=True)
+class HeadlessDepartment:
+    """A change leaves ``department`` with no active head while it leads ``open_tasks`` open tasks."""
+
+    department: Department
+    open_tasks: int
+
+    @property
+    def message(self) -> str:
+        return _(
+            "%(department)s已没有在岗的部门负责人，其牵头的 %(num)s 项未办结任务需由法制部门代为办理或另行指定负责人。",
+            department=self.department.name,
+            num=self.open_tasks,
+        )
+
+
+def last_head_leaving(
+    user: User, *, role: Role, department: Department | None, active: bool
+) -> HeadlessDepartment | None:
+    """Ask before changing ``user`` to ``role`` in ``department`` (``active`` or not): when that
+    takes the last active head away from the department they head, and it leads open tasks, what
+    to warn about; else None. The change is still allowed: the legal office can act for the
+    department until the administrator gives it a head."""
+    if not (user.is_active and user.role == Role.HEAD and user.department is not None):
+        return None
+    if active and role == Role.HEAD and department is not None and department.id == user.department.id:
+        return None
+    if any(head.id != user.id for head in staffing.department_heads(user.department.id)):
+        return None
+    open_tasks = staffing.open_tasks_led(user.department.id)
+    return HeadlessDepartment(user.department, open_tasks) if open_tasks else None
 
 
 def change_own_password(user: User, *, current_password: str, new_password: str, now: datetime) -> None:

@@ -13,7 +13,17 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import OPEN_STATES, Department, Role, Task, User
+from tracker.models import (
+    OPEN_STATES,
+    Assignment,
+    Department,
+    ExtensionRequest,
+    ExtensionStatus,
+    Role,
+    Task,
+    TaskState,
+    User,
+)
 
 OFFICE_ROLES = (Role.LEGAL, Role.ADMIN)
 
@@ -67,6 +77,11 @@ def headless_department_ids(department_ids: Iterable[int]) -> set[int]:
     return wanted - set(heads_by_department(wanted))
 
 
+def lacks_head(department_id: int | None) -> bool:
+    """A department (not "none") with no active head."""
+    return department_id is not None and not department_heads(department_id)
+
+
 def open_tasks_led(department_id: int) -> int:
     """How many open top-level tasks ``department_id`` leads."""
     return (
@@ -94,3 +109,28 @@ def departments_leading_without_head() -> list[tuple[Department, list[int]]]:
         sa.select(Department).where(Department.id.in_(by_department)).order_by(Department.name)
     ).all()
     return [(d, by_department[d.id]) for d in departments]
+
+
+def office_is_staffed() -> bool:
+    """Is there an active member of the legal office or an administrator (someone to 交办, review
+    closures, decide extensions and act for a department without a head)?"""
+    query = sa.select(User.id).where(User.role.in_(OFFICE_ROLES), User.is_active.is_(True)).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def waiting_on_office() -> sa.ColumnElement[bool]:
+    """SQL: the task's next step is the legal office's: to 交办 it (never assigned, or 退回), to
+    verify its closure (待审核), or to decide a pending 延期申请."""
+    pending_extension = sa.exists().where(
+        ExtensionRequest.task_id == Task.id, ExtensionRequest.status == ExtensionStatus.PENDING
+    )
+    return sa.or_(
+        Task.assignment.in_([Assignment.UNASSIGNED, Assignment.RETURNED]),
+        Task.state == TaskState.PENDING_REVIEW,
+        pending_extension,
+    )
+
+
+def led_by_inactive_department() -> sa.ColumnElement[bool]:
+    """SQL: the task's lead department has been deactivated (nobody there may act on it)."""
+    return Task.lead_department.has(Department.is_active.is_(False))

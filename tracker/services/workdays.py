@@ -98,6 +98,13 @@ class WorkCalendar:
         """The first working day strictly after ``day``."""
         return self.add_workdays(day, 1)
 
+    def is_first_workday_of_week(self, day: date) -> bool:
+        """Is ``day`` the first working day of its ISO week (Monday, or later when Monday is a
+        holiday)? Weekly mail goes out on it."""
+        monday = day - timedelta(days=day.weekday())
+        first = monday if self.is_workday(monday) else self.next_workday(monday)
+        return day == first
+
     def known_through(self) -> date:
         """The last day with holiday data: 31 December of chinese_calendar's last year, or of the
         latest ``CalendarDay`` row's year when that is later. After it only weekends count."""

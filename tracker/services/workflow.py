@@ -1,13 +1,17 @@
 """The 督办 lifecycle: 交办, 签收/退回, 反馈, 延期申请, 办结, 销号/退办, 暂缓, 撤销, 催办.
 
-Each function checks that the action fits the task's state (raising WorkflowError with a message
-for the user), changes the task, records an audit event with the values before and after, and
-queues the mail the step calls for. Who may act is the policy module's question, asked by the
-caller first. Nothing here commits.
+Which steps a task offers in which state, and to whom, is decided once, in :data:`STEPS`:
+:func:`available_steps` answers the task page, the views refuse any other POST with the same
+table, and each function below checks its own step again (:func:`require_step`) before it
+changes the task, records an audit event with the values before and after, and tells the next
+person (in-app and by mail, through the outbox). Nothing here commits.
 """
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -30,8 +34,12 @@ from tracker.models import (
     UpdateKind,
     User,
 )
-from tracker.services import evidence, outbox, reminders, staffing
+from tracker.policy import OFFICE_ROLES, Action, can
+from tracker.services import evidence
 from tracker.services.audit import record_event
+from tracker.services.mail import messages, outbox
+from tracker.services.mail import policy as reminder_policy
+from tracker.services.mail.catalogue import MailKind
 
 WORKABLE_STATES = frozenset({TaskState.NOT_STARTED, TaskState.IN_PROGRESS})
 AUDITED_FIELDS = (
@@ -98,11 +106,6 @@ def _display(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _require_state(task: Task, allowed: frozenset[TaskState], message: str) -> None:
-    if task.state not in allowed:
-        raise WorkflowError(message)
-
-
 def _date(value: date) -> str:
     """A date in a message to the user: 2026年03月05日, or 2026-03-05 in English."""
     return value.strftime(_("%Y年%m月%d日"))
@@ -113,6 +116,139 @@ def _required(text: str, message: str) -> str:
     if not text:
         raise WorkflowError(message)
     return text
+
+
+# --- which step fits which state, for whom ------------------------------------------------------------
+
+
+class Step(enum.StrEnum):
+    EDIT = "edit"
+    ASSIGN = "assign"  # 交办, or change the owners and dates
+    SET_REMINDERS = "set_reminders"
+    ACKNOWLEDGE = "acknowledge"  # 签收
+    RETURN = "return"  # 退回
+    ASSIGN_STAFF = "assign_staff"
+    POST_PROGRESS = "post_progress"  # 反馈 (or a co-department's 协办反馈)
+    REQUEST_EXTENSION = "request_extension"
+    DECIDE_EXTENSION = "decide_extension"
+    SUBMIT_CLOSURE = "submit_closure"
+    VERIFY = "verify"  # 销号
+    SEND_BACK = "send_back"  # 退办
+    HOLD = "hold"
+    RESUME = "resume"
+    CANCEL = "cancel"
+    URGE = "urge"
+    LOG_CHASE = "log_chase"
+    ADD_MILESTONE = "add_milestone"
+    ACKNOWLEDGE_ON_BEHALF = "acknowledge_on_behalf"  # 代签收
+    EXTENSION_ON_BEHALF = "extension_on_behalf"  # 代为申请延期
+    CLOSURE_ON_BEHALF = "closure_on_behalf"  # 代为申请办结
+
+
+def _still_open(task: Task) -> bool:
+    return task.state in OPEN_STATES | {TaskState.ON_HOLD}
+
+
+def _waiting_for_acknowledgement(task: Task) -> bool:
+    return task.state in OPEN_STATES and task.assignment == Assignment.ASSIGNED
+
+
+def _workable(task: Task) -> bool:
+    return task.state in WORKABLE_STATES
+
+
+def _working(task: Task) -> bool:
+    return task.state in WORKABLE_STATES and task.assignment == Assignment.ACKNOWLEDGED
+
+
+def pending_extension(task: Task) -> ExtensionRequest | None:
+    return next((r for r in task.extension_requests if r.status == ExtensionStatus.PENDING), None)
+
+
+def _may_ask_for_extension(task: Task) -> bool:
+    return task.state in WORKABLE_STATES and task.assignment != Assignment.RETURNED and pending_extension(task) is None
+
+
+@dataclass(frozen=True)
+class StepRule:
+    action: Action  # who: the policy's answer
+    fits: Callable[[Task], bool]  # when: the task as it stands
+    refusal: str  # why not, when it does not fit (a message id)
+
+
+STEPS: dict[Step, StepRule] = {
+    Step.EDIT: StepRule(Action.EDIT_TASK, _still_open, N_("已办结或已撤销的任务不能修改。")),
+    Step.ASSIGN: StepRule(Action.EDIT_TASK, _still_open, N_("已办结或已撤销的任务不能重新交办。")),
+    Step.SET_REMINDERS: StepRule(Action.EDIT_TASK, _still_open, N_("已办结或已撤销的任务不再发送提醒。")),
+    Step.ACKNOWLEDGE: StepRule(Action.ACKNOWLEDGE, _waiting_for_acknowledgement, N_("此任务当前不需要签收。")),
+    Step.RETURN: StepRule(Action.ACKNOWLEDGE, _waiting_for_acknowledgement, N_("只有待签收的任务可以退回。")),
+    Step.ASSIGN_STAFF: StepRule(
+        Action.ASSIGN_STAFF, _workable, N_("此任务当前不能指派（已提交办结、已办结、暂缓或已撤销）。")
+    ),
+    Step.POST_PROGRESS: StepRule(
+        Action.POST_PROGRESS, _working, N_("此任务当前不能填报进展：须已签收，且未提交办结、办结、暂缓或撤销。")
+    ),
+    Step.REQUEST_EXTENSION: StepRule(
+        Action.REQUEST_EXTENSION, _may_ask_for_extension, N_("此任务当前不能申请延期（或已有一项延期申请待审批）。")
+    ),
+    Step.DECIDE_EXTENSION: StepRule(
+        Action.DECIDE, lambda t: pending_extension(t) is not None, N_("此任务没有待审批的延期申请。")
+    ),
+    Step.SUBMIT_CLOSURE: StepRule(
+        Action.SUBMIT_CLOSURE, _working, N_("此任务当前不能申请办结：须已签收，且未提交办结、办结、暂缓或撤销。")
+    ),
+    Step.VERIFY: StepRule(
+        Action.DECIDE, lambda t: t.state == TaskState.PENDING_REVIEW, N_("只有待审核的任务可以销号。")
+    ),
+    Step.SEND_BACK: StepRule(
+        Action.DECIDE, lambda t: t.state == TaskState.PENDING_REVIEW, N_("只有待审核的任务可以退办。")
+    ),
+    Step.HOLD: StepRule(Action.SUSPEND, lambda t: t.state in OPEN_STATES, N_("只有未办结的任务可以暂缓。")),
+    Step.RESUME: StepRule(Action.SUSPEND, lambda t: t.state == TaskState.ON_HOLD, N_("只有暂缓的任务可以恢复办理。")),
+    Step.CANCEL: StepRule(Action.SUSPEND, _still_open, N_("已办结或已撤销的任务不能撤销。")),
+    Step.URGE: StepRule(
+        Action.URGE,
+        lambda t: t.state in OPEN_STATES and t.lead_department_id is not None,
+        N_("只有已交办、未办结的任务可以催办。"),
+    ),
+    Step.LOG_CHASE: StepRule(Action.URGE, _still_open, N_("已办结或已撤销的任务不能再记录催办。")),
+    Step.ADD_MILESTONE: StepRule(
+        Action.ADD_MILESTONE,
+        lambda t: t.parent_id is None and t.state in OPEN_STATES,
+        N_("阶段任务下不能再分解阶段任务；已办结、暂缓或已撤销的任务不能添加阶段任务。"),
+    ),
+    Step.ACKNOWLEDGE_ON_BEHALF: StepRule(
+        Action.ACT_ON_BEHALF, _waiting_for_acknowledgement, N_("此任务当前不需要签收。")
+    ),
+    Step.EXTENSION_ON_BEHALF: StepRule(
+        Action.ACT_ON_BEHALF, _may_ask_for_extension, N_("此任务当前不能申请延期（或已有一项延期申请待审批）。")
+    ),
+    Step.CLOSURE_ON_BEHALF: StepRule(
+        Action.ACT_ON_BEHALF, _working, N_("此任务当前不能申请办结：须已签收，且未提交办结、办结、暂缓或撤销。")
+    ),
+}
+
+
+def available_steps(task: Task, user: User) -> frozenset[Step]:
+    """The steps ``user`` may take on ``task`` as it stands: the task page shows these and no others."""
+    return frozenset(step for step, rule in STEPS.items() if rule.fits(task) and can(user, rule.action, task))
+
+
+def require_step(task: Task, step: Step) -> None:
+    """Raise WorkflowError with the step's reason when ``task`` does not allow ``step`` now."""
+    if not STEPS[step].fits(task):
+        raise WorkflowError(_(STEPS[step].refusal))
+
+
+def _on_behalf(actor: User, note: str | None) -> dict[str, Any]:
+    """What the audit trail records of a step the legal office took for a department: a note is required."""
+    if note is None:
+        return {}
+    return {"on_behalf": True, "note": _required(note, _("代为办理时请填写说明（例如与该单位电话确认的情况）。"))}
+
+
+def _notify(mails: list[messages.Message], now: datetime) -> int:
+    return outbox.queue(mails, now)
 
 
 # --- the legal office: wording, 交办 -------------------------------------------------------------
@@ -153,13 +289,13 @@ def assign(
 ) -> None:
     """交办: set the owners and dates. A new lead department must acknowledge (签收) again."""
     check_version(task, expected_version, ASSIGN_LABELS)
-    if task.state not in OPEN_STATES | {TaskState.ON_HOLD}:
-        raise WorkflowError(_("已办结或已撤销的任务不能重新交办。"))
+    require_step(task, Step.ASSIGN)
     if start_date is not None and deadline < start_date:
         raise WorkflowError(_("完成时限不能早于开始日期。"))
     if assignee is not None and assignee.department_id not in {lead_department.id, *(d.id for d in co_departments)}:
         raise WorkflowError(_("责任人须是牵头单位或配合单位的人员。"))
     before = snapshot(task)
+    old_department = task.lead_department
     new_owner = task.lead_department_id != lead_department.id or task.assignment == Assignment.RETURNED
     task.lead_department = lead_department
     task.co_departments = [d for d in co_departments if d.id != lead_department.id]
@@ -174,7 +310,7 @@ def assign(
         or before["lead_department_id"] != lead_department.id
         or (before["assignee_id"] != (assignee.id if assignee else None))
     ):
-        reminders.drop_queued_reminders(task)
+        outbox.drop_queued_reminders(task)
     if new_owner or task.assignment == Assignment.UNASSIGNED:
         task.assignment = Assignment.ASSIGNED
         task.assigned_at = now
@@ -182,104 +318,123 @@ def assign(
         task.return_reason = ""
     db.session.flush()
     _audit("task_assigned", task, actor, before, now)
-    if task.assignment == Assignment.ASSIGNED:
-        for head in staffing.department_heads(lead_department.id):
-            outbox.queue_mail(
-                kind="assigned",
-                dedup_key=f"assigned:{task.id}:{lead_department.id}:{now:%Y%m%d%H%M%S}:{head.id}",
-                recipient=head,
-                subject=f"【交办】{task.title}",
-                body_text=(
-                    f"{lead_department.name}：法制部门交办督办任务“{task.title}”，"
-                    f"完成时限 {deadline:%Y年%m月%d日}，请及时签收。"
-                ),
-                now=now,
-                task_id=task.id,
-            )
+    if task.assignment == Assignment.ASSIGNED and task.assigned_at == now:
+        mails = messages.assigned(task, lead_department, actor, now)
+        if old_department is not None and old_department.id != lead_department.id:
+            mails += messages.reassigned(task, old_department, actor, now)
+        _notify(mails, now)
 
 
 # --- the department: 签收, 退回, staff, 反馈, 延期, 办结 ----------------------------------------------
 
 
-def acknowledge(task: Task, actor: User, now: datetime) -> None:
-    """签收: the lead department accepts the task."""
-    if task.assignment != Assignment.ASSIGNED:
-        raise WorkflowError(_("此任务当前不需要签收。"))
+def acknowledge(task: Task, actor: User, now: datetime, on_behalf_note: str | None = None) -> None:
+    """签收: the lead department accepts the task; or the legal office does, for a department
+    that cannot (``on_behalf_note`` required then). The legal office is told."""
+    require_step(task, Step.ACKNOWLEDGE)
+    extra = _on_behalf(actor, on_behalf_note)
     before = snapshot(task)
     task.assignment = Assignment.ACKNOWLEDGED
     task.acknowledged_at = now
-    _audit("task_acknowledged", task, actor, before, now)
+    _audit("task_acknowledged", task, actor, before, now, **extra)
+    _notify(messages.acknowledged(task, actor, extra.get("note", ""), now), now)
 
 
 def return_assignment(task: Task, actor: User, reason: str, now: datetime) -> None:
     """退回: the lead department says the task is not theirs; the legal office reassigns it."""
-    if task.assignment != Assignment.ASSIGNED:
-        raise WorkflowError(_("只有待签收的任务可以退回。"))
+    require_step(task, Step.RETURN)
     reason = _required(reason, _("请填写退回理由。"))
     before = snapshot(task)
     task.assignment = Assignment.RETURNED
     task.return_reason = reason
     _audit("task_returned", task, actor, before, now, reason=reason)
-    for officer in staffing.legal_officers():
-        outbox.queue_mail(
-            kind="returned",
-            dedup_key=f"returned:{task.id}:{now:%Y%m%d%H%M%S}:{officer.id}",
-            recipient=officer,
-            subject=f"【退回】{task.title}",
-            body_text=f"{actor.name}退回了督办任务“{task.title}”，理由：{reason}。请重新交办。",
-            now=now,
-            task_id=task.id,
-        )
+    _notify(messages.returned(task, actor, reason, now), now)
 
 
 def assign_staff(task: Task, actor: User, staff: User | None, now: datetime) -> None:
-    """The head hands the task to a member of the department (or takes it back: None)."""
+    """The head hands the task to a member of the department (or takes it back: None), who is told."""
+    require_step(task, Step.ASSIGN_STAFF)
     if staff is not None and staff.department_id != actor.department_id:
         raise WorkflowError(_("只能指派本部门的人员。"))
     before = snapshot(task)
     task.assignee = staff
     db.session.flush()
     _audit("task_staff_assigned", task, actor, before, now)
-
-
-def _require_acknowledged(task: Task) -> None:
-    if task.assignment != Assignment.ACKNOWLEDGED:
-        raise WorkflowError(_("请先签收任务。"))
+    if staff is not None:
+        _notify(messages.staff_assigned(task, staff, actor, now), now)
 
 
 def record_progress(
     task: Task, author: User, *, percent: int, text: str, files: list[evidence.Upload], now: datetime
 ) -> ProgressUpdate:
-    """反馈: what was done, the percent complete, and any evidence files."""
-    _require_state(task, WORKABLE_STATES, _("此任务当前不能填报进展（已提交办结、已办结、暂缓或已撤销）。"))
-    _require_acknowledged(task)
+    """反馈: what was done, the percent complete, and any evidence files. The lead department's
+    report sets the task's percent and state; a co-department's is stored as its own 协办反馈
+    (kind ASSIST, with its department) and leaves them as they are."""
+    require_step(task, Step.POST_PROGRESS)
     if not 0 <= percent <= 100:
         raise WorkflowError(_("完成进度须在 0 到 100 之间。"))
     text = _required(text, _("请填写进展情况。"))
     for upload in files:
         evidence.check_upload(upload)
     before = snapshot(task)
+    co_department = reporting_co_department(task, author)
     update = ProgressUpdate(task=task, author=author, percent_done=percent, text=text, created_at=now)
-    task.percent_done = percent
-    task.state = TaskState.IN_PROGRESS
+    if co_department is None:
+        update.department_id = _lead_department_id(task)
+        task.percent_done = percent
+        task.state = TaskState.IN_PROGRESS
+    else:
+        update.kind = UpdateKind.ASSIST
+        update.department_id = co_department.id
     db.session.add(update)
     db.session.flush()
     for upload in files:
         attachment = evidence.store(upload, task_id=task.id, uploaded_by=author, now=now)
         attachment.progress_update_id = update.id
         db.session.add(attachment)
-    _audit("progress_recorded", task, author, before, now, files=len(files))
+    if co_department is None:
+        _audit("progress_recorded", task, author, before, now, files=len(files))
+    else:
+        _audit("assist_reported", task, author, before, now, files=len(files), department_id=co_department.id)
     return update
 
 
-def request_extension(task: Task, actor: User, *, new_deadline: date, reason: str, now: datetime) -> ExtensionRequest:
-    """延期申请: the department asks for a later deadline, with a reason."""
-    _require_state(task, WORKABLE_STATES, _("此任务当前不能申请延期。"))
-    if any(r.status == ExtensionStatus.PENDING for r in task.extension_requests):
+def reporting_co_department(task: Task, author: User) -> Department | None:
+    """The co-department (配合单位) ``author`` reports for, or None when the report is the lead's:
+    from the lead department (its head or staff), the legal office, or anyone outside the task's
+    co-departments. A milestone's co-departments are its parent's."""
+    if author.role in OFFICE_ROLES or author.department_id is None:
+        return None
+    if author.department_id == _lead_department_id(task):
+        return None
+    root = task.parent if task.parent is not None else task
+    return next((d for d in root.co_departments if d.id == author.department_id), None)
+
+
+def _lead_department_id(task: Task) -> int | None:
+    if task.lead_department_id is None and task.parent is not None:
+        return task.parent.lead_department_id
+    return task.lead_department_id
+
+
+def request_extension(
+    task: Task,
+    actor: User,
+    *,
+    new_deadline: date,
+    reason: str,
+    now: datetime,
+    on_behalf_note: str | None = None,
+) -> ExtensionRequest:
+    """延期申请: the department (or the legal office on its behalf, with a note) asks for a later
+    deadline, with a reason. The legal office is told."""
+    if pending_extension(task) is not None:
         raise WorkflowError(_("已有一项延期申请待审批，请等待法制部门处理。"))
+    require_step(task, Step.REQUEST_EXTENSION)
     if task.deadline is not None and new_deadline <= task.deadline:
         raise WorkflowError(_("申请的完成时限须晚于当前时限（%(deadline)s）。", deadline=_date(task.deadline)))
     reason = _required(reason, _("请填写延期理由。"))
+    extra = _on_behalf(actor, on_behalf_note)
     request = ExtensionRequest(
         task=task,
         requested_by=actor,
@@ -296,8 +451,9 @@ def request_extension(task: Task, actor: User, *, new_deadline: date, reason: st
         actor=actor,
         object_type="task",
         object_id=task.id,
-        after={"requested_deadline": new_deadline.isoformat(), "reason": reason},
+        after={"requested_deadline": new_deadline.isoformat(), "reason": reason} | extra,
     )
+    _notify(messages.extension_requested(request, actor, extra.get("note", "")), now)
     return request
 
 
@@ -318,24 +474,40 @@ def decide_extension(request: ExtensionRequest, actor: User, *, approve: bool, n
             task.original_deadline = task.deadline
         task.deadline = request.requested_deadline
         task.extension_count += 1
-        reminders.drop_queued_reminders(task)
+        outbox.drop_queued_reminders(task)
     _audit(
         "extension_approved" if approve else "extension_refused", task, actor, before, now, note=request.decision_note
     )
+    _notify(messages.extension_decided(request, actor, approve), now)
 
 
-def submit_closure(task: Task, actor: User, *, summary: str, files: list[evidence.Upload], now: datetime) -> None:
-    """办结申请: a summary and at least one piece of evidence; the legal office then verifies."""
-    _require_state(task, WORKABLE_STATES, _("此任务当前不能申请办结。"))
-    _require_acknowledged(task)
+def submit_closure(
+    task: Task,
+    actor: User,
+    *,
+    summary: str,
+    files: list[evidence.Upload],
+    now: datetime,
+    on_behalf_note: str | None = None,
+) -> None:
+    """办结申请: a summary and at least one piece of evidence, from the department (or the legal
+    office on its behalf, with a note); the legal office is told and then verifies."""
+    require_step(task, Step.SUBMIT_CLOSURE)
     summary = _required(summary, _("请填写办结情况说明。"))
+    extra = _on_behalf(actor, on_behalf_note)
     if not files:
         raise WorkflowError(_("申请办结须上传至少一份佐证材料。"))
     for upload in files:
         evidence.check_upload(upload)
     before = snapshot(task)
     update = ProgressUpdate(
-        task=task, author=actor, kind=UpdateKind.CLOSURE, percent_done=100, text=summary, created_at=now
+        task=task,
+        author=actor,
+        kind=UpdateKind.CLOSURE,
+        department_id=_lead_department_id(task),
+        percent_done=100,
+        text=summary,
+        created_at=now,
     )
     db.session.add(update)
     task.closure_summary = summary
@@ -346,7 +518,8 @@ def submit_closure(task: Task, actor: User, *, summary: str, files: list[evidenc
         attachment = evidence.store(upload, task_id=task.id, uploaded_by=actor, now=now)
         attachment.progress_update_id = update.id
         db.session.add(attachment)
-    _audit("closure_submitted", task, actor, before, now, files=len(files))
+    _audit("closure_submitted", task, actor, before, now, files=len(files), **extra)
+    _notify(messages.closure_submitted(task, actor, summary, extra.get("note", ""), now), now)
 
 
 # --- the legal office: 销号, 退办, 暂缓, 撤销, 催办 -------------------------------------------------
@@ -354,79 +527,63 @@ def submit_closure(task: Task, actor: User, *, summary: str, files: list[evidenc
 
 def verify_closure(task: Task, actor: User, now: datetime) -> None:
     """销号: the legal office has checked the evidence; the task is done."""
-    _require_state(task, frozenset({TaskState.PENDING_REVIEW}), _("只有待审核的任务可以销号。"))
+    require_step(task, Step.VERIFY)
     before = snapshot(task)
     task.state = TaskState.DONE
     task.completed_at = now
     task.completed_on = local_date(now)
     _audit("closure_verified", task, actor, before, now)
+    _notify(messages.closure_verified(task, actor, now), now)
 
 
 def send_back(task: Task, actor: User, reason: str, now: datetime) -> None:
     """退办: the closure is not accepted; the department carries on."""
-    _require_state(task, frozenset({TaskState.PENDING_REVIEW}), _("只有待审核的任务可以退办。"))
+    require_step(task, Step.SEND_BACK)
     reason = _required(reason, _("请填写退办理由。"))
     before = snapshot(task)
     task.state = TaskState.IN_PROGRESS
     task.sent_back_count += 1
     _audit("closure_sent_back", task, actor, before, now, reason=reason)
-    for head in staffing.department_heads(task.lead_department_id):
-        outbox.queue_mail(
-            kind="sent_back",
-            dedup_key=f"sent_back:{task.id}:{task.sent_back_count}:{head.id}",
-            recipient=head,
-            subject=f"【退办】{task.title}",
-            body_text=f"督办任务“{task.title}”的办结申请未通过审核，理由：{reason}。请继续办理后重新申请办结。",
-            now=now,
-            task_id=task.id,
-        )
+    _notify(messages.sent_back(task, actor, reason), now)
 
 
 def put_on_hold(task: Task, actor: User, reason: str, now: datetime) -> None:
-    _require_state(task, OPEN_STATES, _("只有未办结的任务可以暂缓。"))
+    require_step(task, Step.HOLD)
     reason = _required(reason, _("请填写暂缓理由。"))
     before = snapshot(task)
     task.state = TaskState.ON_HOLD
     _audit("task_put_on_hold", task, actor, before, now, reason=reason)
+    _notify(messages.state_changed(MailKind.PUT_ON_HOLD, task, actor, reason, now), now)
 
 
 def resume(task: Task, actor: User, now: datetime) -> None:
-    _require_state(task, frozenset({TaskState.ON_HOLD}), _("只有暂缓的任务可以恢复办理。"))
+    require_step(task, Step.RESUME)
     before = snapshot(task)
-    task.state = TaskState.IN_PROGRESS if task.progress_updates else TaskState.NOT_STARTED
+    # Only the lead department's own reports mean the task was started; 协办反馈 do not.
+    started = any(u.kind != UpdateKind.ASSIST for u in task.progress_updates)
+    task.state = TaskState.IN_PROGRESS if started else TaskState.NOT_STARTED
     _audit("task_resumed", task, actor, before, now)
+    _notify(messages.state_changed(MailKind.RESUMED, task, actor, "", now), now)
 
 
 def cancel(task: Task, actor: User, reason: str, now: datetime) -> None:
-    _require_state(task, OPEN_STATES | {TaskState.ON_HOLD}, _("已办结或已撤销的任务不能撤销。"))
+    require_step(task, Step.CANCEL)
     reason = _required(reason, _("请填写撤销理由。"))
     before = snapshot(task)
     task.state = TaskState.CANCELLED
     _audit("task_cancelled", task, actor, before, now, reason=reason)
+    _notify(messages.state_changed(MailKind.CANCELLED, task, actor, reason, now), now)
 
 
 def urge(task: Task, actor: User, message: str, today: date, now: datetime) -> int:
     """催办: an urgent mail to the lead department's heads (and the assignee); at most one a day.
     Returns how many mails were queued (0 when today's urge was already sent)."""
-    _require_state(task, OPEN_STATES, _("只有未办结的任务可以催办。"))
-    recipients = staffing.department_heads(task.lead_department_id)
-    if task.assignee is not None and task.assignee not in recipients:
-        recipients.append(task.assignee)
-    if not recipients:
-        raise WorkflowError(_("此任务没有可催办的责任人：请先交办。"))
+    require_step(task, Step.URGE)
     text = (message or "").strip() or "请加快办理进度，按时完成。"
-    queued = sum(
-        outbox.queue_mail(
-            kind="urge",
-            dedup_key=f"urge:{task.id}:{today.isoformat()}:{person.id}",
-            recipient=person,
-            subject=f"【催办】{task.title}",
-            body_text=f"法制部门催办督办任务“{task.title}”：{text}",
-            now=now,
-            task_id=task.id,
-        )
-        for person in recipients
-    )
+    mails = messages.urge(task, actor, text, today)
+    if not mails:
+        raise WorkflowError(_("此任务没有可催办的责任人：请先交办。"))
+    queued = _notify(mails, now)
     if queued:
         record_event("task_urged", now=now, actor=actor, object_type="task", object_id=task.id, after={"message": text})
     return queued
@@ -436,7 +593,7 @@ def add_milestone(task: Task, actor: User, *, title: str, deadline: date, assign
     """A milestone: a sub-task with its own deadline and owner, inside the parent's departments."""
     if task.parent_id is not None:
         raise WorkflowError(_("阶段任务下不能再分解阶段任务。"))
-    _require_state(task, OPEN_STATES, _("已办结、暂缓或已撤销的任务不能添加阶段任务。"))
+    require_step(task, Step.ADD_MILESTONE)
     title = _required(title, _("请填写阶段任务名称。"))
     if task.deadline is not None and deadline > task.deadline:
         raise WorkflowError(_("阶段任务的完成时限不能晚于主任务（%(deadline)s）。", deadline=_date(task.deadline)))
@@ -473,6 +630,23 @@ def add_milestone(task: Task, actor: User, *, title: str, deadline: date, assign
     return milestone
 
 
+def set_task_overrides(task: Task, values: dict[str, Any] | None, actor: User, now: datetime) -> None:
+    """Change the reminder policy for one task (None: back to the office-wide policy)."""
+    require_step(task, Step.SET_REMINDERS)
+    checked = reminder_policy.validate_policy(values) if values else None
+    before = task.reminder_overrides
+    task.reminder_overrides = checked or None
+    record_event(
+        "reminder_overrides_changed",
+        now=now,
+        actor=actor,
+        object_type="task",
+        object_id=task.id,
+        before={"reminder_overrides": before},
+        after={"reminder_overrides": task.reminder_overrides},
+    )
+
+
 CHASE_METHODS = ("phone", "visit", "meeting", "other")
 
 
@@ -480,6 +654,7 @@ def log_offline_chase(
     task: Task, actor: User, *, method: str, note: str, happened_at: datetime, now: datetime
 ) -> OfflineChase:
     """A 催办 done outside the system (a call, a visit), recorded in the task's 催办记录."""
+    require_step(task, Step.LOG_CHASE)
     if method not in CHASE_METHODS:
         raise WorkflowError(_("请选择催办方式。"))
     if happened_at > now:

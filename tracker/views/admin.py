@@ -20,8 +20,8 @@ from tracker.clock import utcnow
 from tracker.extensions import db, login_manager
 from tracker.models import Department, Role, User
 from tracker.policy import Action, require
-from tracker.services import people
-from tracker.services.people import PeopleError
+from tracker.services import people, staffing
+from tracker.services.people import HeadlessDepartment, PeopleError
 from tracker.views.people_forms import NO_DEPARTMENT, DepartmentForm, EditUserForm, NewUserForm, UserForm
 
 bp = Blueprint("admin", __name__)
@@ -54,7 +54,8 @@ def index() -> str:
     departments = db.session.execute(
         sa.select(Department, active_members).order_by(Department.is_active.desc(), Department.name)
     ).all()
-    return render_template("admin/index.html", users=users, departments=departments)
+    heads = staffing.heads_by_department(department.id for department, _members in departments)
+    return render_template("admin/index.html", users=users, departments=departments, heads=heads)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -91,13 +92,15 @@ def edit_user(user_id: int) -> str | Response:
         form.department_id.data = user.department_id or NO_DEPARTMENT
     if form.validate_on_submit():
         now = utcnow()
+        role, department = Role(form.role.data), _chosen_department(form)
+        headless = people.last_head_leaving(user, role=role, department=department, active=user.is_active)
         try:
             changed = people.update_user(
                 user,
                 email=form.email.data,
                 name=form.name.data,
-                role=Role(form.role.data),
-                department=_chosen_department(form),
+                role=role,
+                department=department,
                 actor=current_user,
                 now=now,
             )
@@ -110,6 +113,7 @@ def edit_user(user_id: int) -> str | Response:
         else:
             db.session.commit()
             flash(_("已保存用户“%(name)s”。", name=user.name) if changed else _("没有需要保存的修改。"), "success")
+            _warn(headless)
             return redirect(url_for("admin.index"))
     return render_template("admin/edit_user.html", form=form, user=user)
 
@@ -117,7 +121,8 @@ def edit_user(user_id: int) -> str | Response:
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
 def deactivate_user(user_id: int) -> Response:
     user = _get_user_or_404(user_id)
-    return _apply(people.deactivate_user, user, _("已停用用户“%(name)s”，该用户将无法登录。", name=user.name))
+    headless = people.last_head_leaving(user, role=user.role, department=user.department, active=False)
+    return _apply(people.deactivate_user, user, _("已停用用户“%(name)s”，该用户将无法登录。", name=user.name), headless)
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
@@ -177,8 +182,11 @@ def _get_user_or_404(user_id: int) -> User:
     return db.get_or_404(User, user_id)
 
 
-def _apply(change: Callable[..., None], obj: User | Department, success: str) -> Response:
-    """Run a deactivate/reactivate service, commit, and go back to the list with its message."""
+def _apply(
+    change: Callable[..., None], obj: User | Department, success: str, headless: HeadlessDepartment | None = None
+) -> Response:
+    """Run a deactivate/reactivate service, commit, and go back to the list with its message (and
+    the warning about a department left without a head, once the change went through)."""
     try:
         change(obj, actor=current_user, now=utcnow())
     except PeopleError as error:
@@ -187,7 +195,13 @@ def _apply(change: Callable[..., None], obj: User | Department, success: str) ->
     else:
         db.session.commit()
         flash(success, "success")
+        _warn(headless)
     return redirect(url_for("admin.index"))
+
+
+def _warn(headless: HeadlessDepartment | None) -> None:
+    if headless is not None:
+        flash(headless.message, "warning")
 
 
 def _department_choices(current: Department | None = None) -> list[SelectChoice]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from tracker.clock import local_today
-from tracker.policy import Action, require
-from tracker.services import dashboard, deadlines
+from tracker.clock import local_today, utcnow
+from tracker.policy import Action, can, require
+from tracker.services import dashboard, deadlines, doctor
 from tracker.services.deadlines import DUE_SOON_WORKDAYS
 from tracker.services.workdays import WorkCalendar
 from tracker.views import charts
@@ -18,6 +18,7 @@ bp = Blueprint("dashboard", __name__)
 DEFAULT_RANKING = "overdue"
 TOP_OVERDUE_DEPARTMENTS = 10
 DEPARTMENT_ROWS = 30  # rows of the ranking shown until "all" is asked for (a province has hundreds)
+PROBLEM_TASK_LINKS = 10  # tasks linked under each problem; `flask doctor --json` lists them all
 
 
 @bp.route("/dashboard")
@@ -43,6 +44,9 @@ def index() -> str:
     ranked = dashboard.rank(overview.departments, ranking, descending=not ascending)
     return render_template(
         "dashboard/index.html",
+        problems=doctor.diagnose(utcnow()) if can(current_user, Action.SEE_PROBLEMS) else [],
+        problem_task_links=PROBLEM_TASK_LINKS,
+        severity_names=doctor.SEVERITY_NAMES,
         overview=overview,
         departments=ranked if show_all else ranked[:DEPARTMENT_ROWS],
         department_count=len(ranked),

@@ -11,15 +11,18 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 
-from tracker.clock import local_zone
+from tracker.clock import local_today, local_zone
 from tracker.i18n import N_
 from tracker.names import KIND_NAMES, ROLE_NAMES, STATE_NAMES
-from tracker.policy import Action, can
+from tracker.policy import OFFICE_ROLES, Action, can
+from tracker.services import queues
 from tracker.services.deadlines import Standing
+from tracker.services.mail.catalogue import CATALOGUE
+from tracker.services.workflow import Step
 from tracker.views.task_forms import CHASE_METHOD_NAMES
 
 
@@ -87,6 +90,8 @@ EVENT_NAMES = {
     "task_created": N_("生成任务"),
     "progress": N_("反馈进展"),
     "closure": N_("申请办结"),
+    "assist": N_("协办反馈"),  # a co-department's report, shown as an update in the timeline
+    "assist_reported": N_("协办反馈"),  # its audit event, in the dashboard's recent activity
 }
 
 
@@ -101,21 +106,7 @@ def countdown(standing: Standing) -> str:
     return ngettext("剩余%(num)s个工作日", "剩余%(num)s个工作日", standing.workdays_left)
 
 
-MAIL_KIND_NAMES = {
-    "assigned": N_("交办通知"),
-    "returned": N_("退回通知"),
-    "sent_back": N_("退办通知"),
-    "urge": N_("催办"),
-    "chase_acknowledgement": N_("催签"),
-    "due_soon": N_("到期提醒"),
-    "due_today": N_("今日到期"),
-    "overdue": N_("逾期提醒"),
-    "overdue_legal": N_("逾期通报"),
-    "escalation_leader": N_("逾期督办"),
-    "progress_request": N_("进展催报"),
-    "digest": N_("每周汇总"),
-    "draft_rollup": N_("草稿汇入新进展"),
-}
+MAIL_KIND_NAMES = {kind.value: entry.name for kind, entry in CATALOGUE.items()}
 MAIL_STATUS_NAMES = {
     "pending": N_("待发送"),
     "sending": N_("发送中"),
@@ -123,13 +114,15 @@ MAIL_STATUS_NAMES = {
     "recorded": N_("已记录（未配置邮件服务器）"),
     "failed": N_("发送失败"),
     "cancelled": N_("已作废"),
+    "held": N_("待每周汇总"),
+    "digested": N_("已汇入每周汇总"),
 }
 
 
 # The top navigation: (endpoint, label, action needed or None for every signed-in user).
 NAV_ITEMS: tuple[tuple[str, str, Action | None], ...] = (
     ("dashboard.index", N_("督办看板"), Action.VIEW_DASHBOARD),
-    ("tasks.my_work", N_("我的待办"), None),
+    ("tasks.my_work", N_("我的待办"), Action.HAVE_QUEUE),
     ("tasks.index", N_("督办任务"), None),
     ("reports.index", N_("年度报告"), Action.MANAGE_REPORTS),
     ("mail.index", N_("邮件"), Action.MANAGE_MAIL),
@@ -162,12 +155,23 @@ def _name_filter(names: Mapping[Any, str], default: str | None = None) -> Callab
     return name_of
 
 
+def office_queue_count() -> int:
+    """How many tasks wait on the legal office, for its badge (0 for anyone else)."""
+    if not (current_user.is_authenticated and current_user.role in OFFICE_ROLES):
+        return 0
+    if "office_queue_count" not in g:
+        g.office_queue_count = queues.office_count(local_today())
+    return g.office_queue_count
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=lambda action, task=None: can(current_user, action, task),
         Action=Action,
         navigation=navigation,
         html_lang=html_lang,
+        office_queue_count=office_queue_count,
+        Step=Step,
     )
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "cndate")

@@ -21,7 +21,7 @@ from tracker.clock import utcnow
 from tracker.extensions import db, login_manager
 from tracker.models import Notification, NotificationStatus, Task, User
 from tracker.policy import Action, require
-from tracker.services import mailer
+from tracker.services.mail import sender
 from tracker.views import mail_forms as forms
 
 bp = Blueprint("mail", __name__)
@@ -137,8 +137,8 @@ def retry(notification_id: int) -> Response:
         flash(_("提交的内容有误，请按提示修改。"), "error")
         return redirect(url_for("mail.detail", notification_id=notification.id))
     try:
-        mailer.retry(notification, current_user, utcnow())
-    except mailer.MailError as error:
+        sender.retry(notification, current_user, utcnow())
+    except sender.MailError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("mail.detail", notification_id=notification_id))
@@ -190,7 +190,7 @@ class SentMessage:
 
 
 def _as_sent(notification: Notification) -> SentMessage:
-    message: EmailMessage = mailer.build_message(notification, current_app.config)
+    message: EmailMessage = sender.build_message(notification, current_app.config)
     text_part, html_part = message.get_body(("plain",)), message.get_body(("html",))
     return SentMessage(
         headers=[(name, str(value)) for name, value in message.items()],

@@ -15,7 +15,8 @@ from wtforms.validators import InputRequired
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.policy import Action, require
-from tracker.services import reminders
+from tracker.services.mail import catalogue
+from tracker.services.mail import policy as reminder_policy
 
 bp = Blueprint("reminder_settings", __name__)
 
@@ -33,7 +34,7 @@ def policy_values(form: PolicyForm) -> dict[str, Any]:
     try:
         days = [int(part) for part in form.lead_workdays.data.replace("，", ",").split(",") if part.strip()]
     except ValueError as exc:
-        raise reminders.PolicyError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。")) from exc
+        raise reminder_policy.PolicyError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。")) from exc
     return {
         "lead_workdays": days,
         "on_the_day": form.on_the_day.data,
@@ -47,16 +48,21 @@ def policy_values(form: PolicyForm) -> dict[str, Any]:
 @login_required
 def index() -> Any:
     require(current_user, Action.MANAGE_MAIL)
-    policy = reminders.load_policy()
+    policy = reminder_policy.load_policy()
     form = PolicyForm(data=policy | {"lead_workdays": ",".join(str(d) for d in policy["lead_workdays"])})
     if form.validate_on_submit():
         try:
-            reminders.save_policy(policy_values(form), current_user, utcnow())
-        except reminders.PolicyError as error:
+            reminder_policy.save_policy(policy_values(form), current_user, utcnow())
+        except reminder_policy.PolicyError as error:
             db.session.rollback()
             flash(str(error), "error")
-            return render_template("reminder_settings/index.html", form=form), 400
+            return render_template("reminder_settings/index.html", form=form, kinds=_catalogue()), 400
         db.session.commit()
         flash(_("提醒规则已保存。"), "success")
         return redirect(url_for("reminder_settings.index"))
-    return render_template("reminder_settings/index.html", form=form), 400 if form.errors else 200
+    return render_template("reminder_settings/index.html", form=form, kinds=_catalogue()), 400 if form.errors else 200
+
+
+def _catalogue() -> list[dict[str, Any]]:
+    """What the system sends, in the reader's language (the same table as ``flask mail-kinds``)."""
+    return catalogue.as_rows(_)

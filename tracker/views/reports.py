@@ -42,6 +42,7 @@ from tracker.policy import Action, require
 from tracker.services import carryover, links, review, workflow
 from tracker.services.reports import DuplicateReportError, store_report
 from tracker.views import report_forms as forms
+from tracker.views.department_choices import department_choices, headless_warning
 
 bp = Blueprint("reports", __name__)
 
@@ -441,7 +442,7 @@ def assign(report_id: int) -> Any:
     if not form.validate():
         flash(_("提交的内容有误，请按提示修改。所有任务均未交办。"), "error")
         return _render_assign(report, form, tasks, {}, 400)
-    row_errors, assigned = _assign_rows(form, {t.id: t for t in tasks}, {d.id: d for d in departments})
+    row_errors, assigned, leads = _assign_rows(form, {t.id: t for t in tasks}, {d.id: d for d in departments})
     if row_errors:
         db.session.rollback()
         flash(_("部分任务未能交办，所有任务均未保存。请按提示修改后重新提交。"), "error")
@@ -449,13 +450,15 @@ def assign(report_id: int) -> Any:
     db.session.commit()
     if assigned:
         flash(ngettext("已交办 %(num)s 项任务。", "已交办 %(num)s 项任务。", assigned), "success")
+        if warning := headless_warning(leads):
+            flash(warning, "warning")
     else:
         flash(_("没有需要交办的任务：请为任务选择牵头单位并填写完成时限。"), "info")
     return redirect(url_for("reports.assign", report_id=report_id))
 
 
 def _fill_department_choices(form: forms.BulkAssignForm, departments: list[Department]) -> None:
-    choices = [(d.id, d.name) for d in departments]
+    choices = department_choices(departments)
     for row in form.rows:
         row.form.lead_department.choices = [(None, _("请选择"))] + choices
         row.form.co_departments.choices = choices
@@ -463,11 +466,13 @@ def _fill_department_choices(form: forms.BulkAssignForm, departments: list[Depar
 
 def _assign_rows(
     form: forms.BulkAssignForm, tasks: dict[int, Task], departments: dict[int, Department]
-) -> tuple[dict[int, str], int]:
+) -> tuple[dict[int, str], int, list[Department]]:
     """Assign the filled rows through the workflow. Returns the refusals by row index (nothing
-    should be committed when there are any) and how many tasks were assigned."""
+    should be committed when there are any), how many tasks were assigned, and to which lead
+    departments."""
     errors: dict[int, str] = {}
     assigned = 0
+    leads: list[Department] = []
     now = utcnow()
     for index, entry in enumerate(form.rows):
         row: forms.AssignRowForm = entry.form
@@ -505,7 +510,8 @@ def _assign_rows(
             errors[index] = str(refusal)
             continue
         assigned += 1
-    return errors, assigned
+        leads.append(lead)
+    return errors, assigned, leads
 
 
 def _unchanged(task: Task, lead: Department, co: list[Department], deadline: date, priority: Priority) -> bool:

@@ -117,6 +117,26 @@ class ClosureForm(FlaskForm):
     files = MultipleFileField(_l("佐证材料"))
 
 
+class OnBehalfForm(FlaskForm):
+    """A step the legal office takes for a department that cannot (no head, or none reachable)."""
+
+    on_behalf_note = TextAreaField(
+        _l("代为办理说明"), validators=[DataRequired(_l("请填写代为办理说明。")), Length(max=2000)]
+    )
+
+
+class AcknowledgeOnBehalfForm(OnBehalfForm):
+    pass
+
+
+class ExtensionOnBehalfForm(ExtensionForm, OnBehalfForm):
+    pass
+
+
+class ClosureOnBehalfForm(ClosureForm, OnBehalfForm):
+    pass
+
+
 class UrgeForm(FlaskForm):
     message = TextAreaField(_l("催办内容"), validators=[Length(max=1000)])
 

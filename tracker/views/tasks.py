@@ -12,29 +12,29 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from tracker.clock import local_today, local_zone, utcnow
 from tracker.extensions import db
 from tracker.i18n import N_
 from tracker.models import (
-    OPEN_STATES,
     Department,
     EvidenceAttachment,
     ExtensionRequest,
-    ExtensionStatus,
     Priority,
-    Role,
     Task,
     User,
 )
-from tracker.policy import Action, can, require, visible_tasks
-from tracker.services import carryover, deadlines, reminders, task_query, workflow
+from tracker.policy import Action, can, require
+from tracker.services import carryover, deadlines, queues, staffing, task_query, workflow
 from tracker.services.evidence import EvidenceError, Upload, path_of
-from tracker.services.timeline import chase_record, task_timeline
+from tracker.services.mail import policy as reminder_policy
+from tracker.services.timeline import chase_record, co_department_reports, task_timeline
 from tracker.services.workdays import WorkCalendar
+from tracker.services.workflow import Step
 from tracker.views import task_forms as forms
+from tracker.views.department_choices import department_choices as choices_of
+from tracker.views.department_choices import headless_warning
 from tracker.views.task_filter_form import TaskFilterForm
 
 bp = Blueprint("tasks", __name__)
@@ -51,31 +51,18 @@ def load_task(task_id: int, action: Action = Action.VIEW_TASK) -> Task:
     return task
 
 
-def _listing(condition: Any) -> tuple[list[Task], dict[int, deadlines.Standing]]:
-    tasks = db.session.scalars(sa.select(Task).where(condition).options(*task_query.TASK_LOADING)).all()
-    standing_of = deadlines.standings(tasks, local_today())
-    return deadlines.by_urgency(tasks, standing_of), standing_of
-
-
 @bp.route("/my")
 @login_required
 def my_work() -> str:
-    """我的待办: open tasks of the head's departments, or those assigned to a member of staff."""
-    if current_user.role == Role.HEAD:
-        condition = sa.and_(visible_tasks(current_user), Task.state.in_(OPEN_STATES))
-    else:
-        condition = sa.and_(Task.assignee_id == current_user.id, Task.state.in_(OPEN_STATES))
-    tasks, standing_of = _listing(condition)
-    pending_extensions = []
-    if can(current_user, Action.VIEW_ALL) and current_user.role != Role.LEADER:
-        pending_extensions = db.session.scalars(
-            sa.select(ExtensionRequest)
-            .where(ExtensionRequest.status == ExtensionStatus.PENDING)
-            .options(selectinload(ExtensionRequest.task))
-            .order_by(ExtensionRequest.created_at)
-        ).all()
+    """我的待办: everything waiting on the signed-in user (leaders, who wait on nobody, get 403)."""
+    require(current_user, Action.HAVE_QUEUE)
+    queue = queues.queue_for(current_user, local_today())
+    standing_of = deadlines.standings(queue.tasks, local_today())
     return render_template(
-        "tasks/my_work.html", tasks=tasks, standing_of=standing_of, pending_extensions=pending_extensions
+        "tasks/my_work.html",
+        tasks=deadlines.by_urgency(queue.tasks, standing_of),
+        standing_of=standing_of,
+        office_groups=queue.office_groups,
     )
 
 
@@ -116,18 +103,29 @@ def _render_detail(task: Task, status: int = 200, **forms_given: FlaskForm) -> A
     milestones = list(task.milestones)
     standing_of = deadlines.standings([task, *milestones], today, calendar)
     page_forms = _blank_forms(task) | forms_given
+    timeline = task_timeline(task)
+    co_reports = co_department_reports(timeline)
+    reporting_for = workflow.reporting_co_department(task, current_user)
+    if reporting_for is not None and "progress" not in forms_given:
+        # A co-department reports its own part: start from its last report, not the task's percent.
+        own = [u for _name, updates in co_reports for u in updates if u.department_id == reporting_for.id]
+        page_forms["progress"].percent.data = own[0].percent_done if own else 0
     return (
         render_template(
             "tasks/detail.html",
             task=task,
             milestones=milestones,
             standing_of=standing_of,
-            timeline=task_timeline(task),
+            timeline=timeline,
+            co_reports=co_reports,
+            reporting_for=reporting_for,
             chase_record=chase_record(task),
             attachments=db.session.scalars(
                 sa.select(EvidenceAttachment).where(EvidenceAttachment.task_id == task.id)
             ).all(),
-            pending_extension=next((r for r in task.extension_requests if r.status == ExtensionStatus.PENDING), None),
+            pending_extension=workflow.pending_extension(task),
+            steps=workflow.available_steps(task, current_user),
+            headless=staffing.lacks_head(task.lead_department_id),
             forms=page_forms,
             priority_names={priority: _(name) for priority, name in forms.PRIORITY_NAMES.items()},
             carried_from=carryover.history(task),
@@ -164,6 +162,9 @@ def _blank_forms(task: Task) -> dict[str, FlaskForm]:
             lead_workdays=",".join(str(d) for d in (task.reminder_overrides or {}).get("lead_workdays", [])),
         ),
         "confirm": forms.ConfirmForm(formdata=None),
+        "acknowledge_on_behalf": forms.AcknowledgeOnBehalfForm(formdata=None),
+        "extension_on_behalf": forms.ExtensionOnBehalfForm(formdata=None),
+        "closure_on_behalf": forms.ClosureOnBehalfForm(formdata=None),
     }
     _fill_choices(task, page_forms)
     return page_forms
@@ -171,7 +172,7 @@ def _blank_forms(task: Task) -> dict[str, FlaskForm]:
 
 def _fill_choices(task: Task, page_forms: dict[str, FlaskForm]) -> None:
     departments = db.session.scalars(sa.select(Department).where(Department.is_active).order_by(Department.name)).all()
-    department_choices = {d.id: d.name for d in departments}
+    department_choices = dict(choices_of(departments))
     owners = {task.lead_department_id, *(d.id for d in task.co_departments)}
     people = db.session.scalars(
         sa.select(User).where(User.is_active, User.department_id.in_([o for o in owners if o])).order_by(User.name)
@@ -198,15 +199,20 @@ def _uploads(field: Any) -> list[Upload]:
 
 def _act(
     task_id: int,
-    action: Action,
+    step: Step,
     form_name: str,
     form_class: type[FlaskForm],
     perform: Callable[[Task, Any], str],
 ) -> Any:
-    """Load and check the task, validate the form, perform the step, commit, and redirect with
-    its message; on a refusal, show the page again with the form as filled and the reason."""
+    """Load the task (403 unless the user may take ``step``), refuse with 409 and the reason when
+    the task's state does not allow it, validate the form, perform the step, commit, and redirect
+    with its message; on a refusal, show the page again with the form as filled and the reason."""
+    action = workflow.STEPS[step].action
     task = load_task(task_id, action)
     form = form_class()
+    if step not in workflow.available_steps(task, current_user):
+        flash(_(workflow.STEPS[step].refusal), "error")
+        return _render_detail(task, 409)
     if form_name in ("assign", "staff", "milestone"):
         _fill_choices(task, {form_name: form})
     if not form.validate_on_submit():
@@ -248,7 +254,7 @@ def edit(task_id: int) -> Any:
         )
         return _("任务内容已保存。")
 
-    return _act(task_id, Action.EDIT_TASK, "edit", forms.EditTaskForm, perform)
+    return _act(task_id, Step.EDIT, "edit", forms.EditTaskForm, perform)
 
 
 @bp.post("/tasks/<int:task_id>/assign")
@@ -272,9 +278,11 @@ def assign(task_id: int) -> Any:
             expected_version=form.expected_version,
             now=utcnow(),
         )
+        if warning := headless_warning([lead]):
+            flash(warning, "warning")
         return _("已交办%(department)s。", department=lead.name)
 
-    return _act(task_id, Action.EDIT_TASK, "assign", forms.AssignForm, perform)
+    return _act(task_id, Step.ASSIGN, "assign", forms.AssignForm, perform)
 
 
 @bp.post("/tasks/<int:task_id>/staff")
@@ -285,7 +293,7 @@ def assign_staff(task_id: int) -> Any:
         workflow.assign_staff(task, current_user, staff, utcnow())
         return _("已指派给%(name)s。", name=staff.name) if staff else _("已取消指派。")
 
-    return _act(task_id, Action.ASSIGN_STAFF, "staff", forms.StaffForm, perform)
+    return _act(task_id, Step.ASSIGN_STAFF, "staff", forms.StaffForm, perform)
 
 
 @bp.post("/tasks/<int:task_id>/progress")
@@ -297,7 +305,7 @@ def progress(task_id: int) -> Any:
         )
         return _("进展已填报。")
 
-    return _act(task_id, Action.POST_PROGRESS, "progress", forms.ProgressForm, perform)
+    return _act(task_id, Step.POST_PROGRESS, "progress", forms.ProgressForm, perform)
 
 
 @bp.post("/tasks/<int:task_id>/extension")
@@ -309,7 +317,7 @@ def request_extension(task_id: int) -> Any:
         )
         return _("延期申请已提交，等待法制部门审批。")
 
-    return _act(task_id, Action.REQUEST_EXTENSION, "extension", forms.ExtensionForm, perform)
+    return _act(task_id, Step.REQUEST_EXTENSION, "extension", forms.ExtensionForm, perform)
 
 
 @bp.post("/extensions/<int:request_id>/decide")
@@ -324,7 +332,7 @@ def decide_extension(request_id: int) -> Any:
         workflow.decide_extension(extension, current_user, approve=approve, note=form.note.data, now=utcnow())
         return _("已同意延期。") if approve else _("已不同意延期。")
 
-    return _act(extension.task_id, Action.DECIDE, "decide", forms.DecideExtensionForm, perform)
+    return _act(extension.task_id, Step.DECIDE_EXTENSION, "decide", forms.DecideExtensionForm, perform)
 
 
 @bp.post("/tasks/<int:task_id>/closure")
@@ -334,7 +342,7 @@ def submit_closure(task_id: int) -> Any:
         workflow.submit_closure(task, current_user, summary=form.summary.data, files=_uploads(form.files), now=utcnow())
         return _("办结申请已提交，等待法制部门审核。")
 
-    return _act(task_id, Action.SUBMIT_CLOSURE, "closure", forms.ClosureForm, perform)
+    return _act(task_id, Step.SUBMIT_CLOSURE, "closure", forms.ClosureForm, perform)
 
 
 @bp.post("/tasks/<int:task_id>/urge")
@@ -346,7 +354,7 @@ def urge(task_id: int) -> Any:
             return _("今天已催办过此任务，未重复发送。")
         return ngettext("已催办，%(num)s 封提醒邮件已排队发送。", "已催办，%(num)s 封提醒邮件已排队发送。", queued)
 
-    return _act(task_id, Action.URGE, "urge", forms.UrgeForm, perform)
+    return _act(task_id, Step.URGE, "urge", forms.UrgeForm, perform)
 
 
 @bp.post("/tasks/<int:task_id>/chases")
@@ -362,7 +370,7 @@ def log_chase(task_id: int) -> Any:
         )
         return _("催办记录已添加。")
 
-    return _act(task_id, Action.URGE, "chase", forms.OfflineChaseForm, perform)
+    return _act(task_id, Step.LOG_CHASE, "chase", forms.OfflineChaseForm, perform)
 
 
 @bp.post("/tasks/<int:task_id>/reminders")
@@ -375,12 +383,12 @@ def task_reminders(task_id: int) -> Any:
         except ValueError as exc:
             raise workflow.WorkflowError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。")) from exc
         try:
-            reminders.set_task_overrides(task, {"lead_workdays": days} if days else None, current_user, utcnow())
-        except reminders.PolicyError as error:
+            workflow.set_task_overrides(task, {"lead_workdays": days} if days else None, current_user, utcnow())
+        except reminder_policy.PolicyError as error:
             raise workflow.WorkflowError(str(error)) from error
         return _("本任务的提醒规则已保存。")
 
-    return _act(task_id, Action.EDIT_TASK, "reminders", forms.TaskReminderForm, perform)
+    return _act(task_id, Step.SET_REMINDERS, "reminders", forms.TaskReminderForm, perform)
 
 
 @bp.post("/tasks/<int:task_id>/milestones")
@@ -393,55 +401,100 @@ def add_milestone(task_id: int) -> Any:
         )
         return _("阶段任务已添加。")
 
-    return _act(task_id, Action.ADD_MILESTONE, "milestone", forms.MilestoneForm, perform)
+    return _act(task_id, Step.ADD_MILESTONE, "milestone", forms.MilestoneForm, perform)
 
 
-# Steps with nothing to fill in but a click, or a reason: (path, endpoint, who, service, message).
-CLICK_STEPS: tuple[tuple[str, str, Action, Callable[[Task, User, datetime], None], str], ...] = (
-    ("acknowledge", "acknowledge", Action.ACKNOWLEDGE, workflow.acknowledge, N_("已签收。")),
-    ("verify", "verify", Action.DECIDE, workflow.verify_closure, N_("已审核通过，任务销号。")),
-    ("resume", "resume", Action.SUSPEND, workflow.resume, N_("任务已恢复办理。")),
+# Steps with nothing to fill in but a click, or a reason: (path, endpoint, step, service, message).
+CLICK_STEPS: tuple[tuple[str, str, Step, Callable[[Task, User, datetime], None], str], ...] = (
+    ("acknowledge", "acknowledge", Step.ACKNOWLEDGE, workflow.acknowledge, N_("已签收。")),
+    ("verify", "verify", Step.VERIFY, workflow.verify_closure, N_("已审核通过，任务销号。")),
+    ("resume", "resume", Step.RESUME, workflow.resume, N_("任务已恢复办理。")),
 )
-REASON_STEPS: tuple[tuple[str, str, Action, Callable[[Task, User, str, datetime], None], str], ...] = (
-    ("return", "return_assignment", Action.ACKNOWLEDGE, workflow.return_assignment, N_("已退回法制部门。")),
-    ("send-back", "send_back", Action.DECIDE, workflow.send_back, N_("已退办，任务回到进行中。")),
-    ("hold", "hold", Action.SUSPEND, workflow.put_on_hold, N_("任务已暂缓。")),
-    ("cancel", "cancel", Action.SUSPEND, workflow.cancel, N_("任务已撤销。")),
+REASON_STEPS: tuple[tuple[str, str, Step, Callable[[Task, User, str, datetime], None], str], ...] = (
+    ("return", "return_assignment", Step.RETURN, workflow.return_assignment, N_("已退回法制部门。")),
+    ("send-back", "send_back", Step.SEND_BACK, workflow.send_back, N_("已退办，任务回到进行中。")),
+    ("hold", "hold", Step.HOLD, workflow.put_on_hold, N_("任务已暂缓。")),
+    ("cancel", "cancel", Step.CANCEL, workflow.cancel, N_("任务已撤销。")),
 )
 
 
-def _click_step(action: Action, service: Callable[[Task, User, datetime], None], message: str) -> Callable[..., Any]:
+def _click_step(step: Step, service: Callable[[Task, User, datetime], None], message: str) -> Callable[..., Any]:
     def view(task_id: int) -> Any:
         def perform(task: Task, _form: FlaskForm) -> str:
             service(task, current_user, utcnow())
             return _(message)
 
-        return _act(task_id, action, "confirm", forms.ConfirmForm, perform)
+        return _act(task_id, step, "confirm", forms.ConfirmForm, perform)
 
     return login_required(view)
 
 
-def _reason_step(
-    action: Action, service: Callable[[Task, User, str, datetime], None], message: str
-) -> Callable[..., Any]:
+def _reason_step(step: Step, service: Callable[[Task, User, str, datetime], None], message: str) -> Callable[..., Any]:
     def view(task_id: int) -> Any:
         def perform(task: Task, form: forms.ReasonForm) -> str:
             service(task, current_user, form.reason.data, utcnow())
             return _(message)
 
-        return _act(task_id, action, "reason", forms.ReasonForm, perform)
+        return _act(task_id, step, "reason", forms.ReasonForm, perform)
 
     return login_required(view)
 
 
-for _path, _endpoint, _action, _service, _message in CLICK_STEPS:
+for _path, _endpoint, _step, _service, _message in CLICK_STEPS:
     bp.add_url_rule(
-        f"/tasks/<int:task_id>/{_path}", _endpoint, _click_step(_action, _service, _message), methods=["POST"]
+        f"/tasks/<int:task_id>/{_path}", _endpoint, _click_step(_step, _service, _message), methods=["POST"]
     )
-for _path, _endpoint, _action, _service, _message in REASON_STEPS:
+for _path, _endpoint, _step, _service, _message in REASON_STEPS:
     bp.add_url_rule(
-        f"/tasks/<int:task_id>/{_path}", _endpoint, _reason_step(_action, _service, _message), methods=["POST"]
+        f"/tasks/<int:task_id>/{_path}", _endpoint, _reason_step(_step, _service, _message), methods=["POST"]
     )
+
+
+# --- the legal office acting for a department that cannot (代签收, 代为申请延期, 代为申请办结) -------------
+
+
+@bp.post("/tasks/<int:task_id>/on-behalf/acknowledge")
+@login_required
+def acknowledge_on_behalf(task_id: int) -> Any:
+    def perform(task: Task, form: forms.AcknowledgeOnBehalfForm) -> str:
+        workflow.acknowledge(task, current_user, utcnow(), on_behalf_note=form.on_behalf_note.data)
+        return _("已代为签收。")
+
+    return _act(task_id, Step.ACKNOWLEDGE_ON_BEHALF, "acknowledge_on_behalf", forms.AcknowledgeOnBehalfForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/on-behalf/extension")
+@login_required
+def extension_on_behalf(task_id: int) -> Any:
+    def perform(task: Task, form: forms.ExtensionOnBehalfForm) -> str:
+        workflow.request_extension(
+            task,
+            current_user,
+            new_deadline=form.new_deadline.data,
+            reason=form.reason.data,
+            now=utcnow(),
+            on_behalf_note=form.on_behalf_note.data,
+        )
+        return _("已代为申请延期，请审批。")
+
+    return _act(task_id, Step.EXTENSION_ON_BEHALF, "extension_on_behalf", forms.ExtensionOnBehalfForm, perform)
+
+
+@bp.post("/tasks/<int:task_id>/on-behalf/closure")
+@login_required
+def closure_on_behalf(task_id: int) -> Any:
+    def perform(task: Task, form: forms.ClosureOnBehalfForm) -> str:
+        workflow.submit_closure(
+            task,
+            current_user,
+            summary=form.summary.data,
+            files=_uploads(form.files),
+            now=utcnow(),
+            on_behalf_note=form.on_behalf_note.data,
+        )
+        return _("已代为申请办结，请审核后销号。")
+
+    return _act(task_id, Step.CLOSURE_ON_BEHALF, "closure_on_behalf", forms.ClosureOnBehalfForm, perform)
 
 
 @bp.route("/evidence/<int:attachment_id>")

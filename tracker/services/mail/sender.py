@@ -20,7 +20,6 @@ sent: due mail is marked ``recorded`` and stays readable on the mail pages.
 from __future__ import annotations
 
 import hashlib
-import html
 import logging
 import smtplib
 import ssl
@@ -45,8 +44,6 @@ DEFAULT_LIMIT = 50  # mails per run: bounds how long one run may hold the sender
 BACKOFF_MINUTES = (1, 5, 15, 60, 240)  # wait after the 1st, 2nd, … failed attempt; the last repeats
 STUCK_AFTER = timedelta(minutes=10)  # far beyond any timeout: a row still sending was interrupted
 UNCERTAIN_ERROR = "发送状态不明（发送过程中断），请核实后手动重试"
-TASK_LINK_LABEL = "查看任务"
-FOOTER = "此邮件由整改督办台账系统自动发送，请勿直接回复。"
 ERROR_MAX_LENGTH = 1000
 SECURITY_CHOICES = ("none", "starttls", "ssl")
 
@@ -57,7 +54,7 @@ class MailError(Exception):
 
 @dataclass(frozen=True)
 class MailSettings:
-    """The SMTP settings of ``config.py`` (``SMTP_*``, ``BASE_URL``, ``MAIL_MAX_ATTEMPTS``)."""
+    """The SMTP settings of ``config.py`` (``SMTP_*``, ``MAIL_MAX_ATTEMPTS``)."""
 
     host: str = ""
     port: int = 25
@@ -66,7 +63,6 @@ class MailSettings:
     password: str = ""
     sender: str = "整改督办台账 <noreply@localhost>"
     timeout: float = 10.0
-    base_url: str = "http://127.0.0.1:5000"
     max_attempts: int = 5
 
     @classmethod
@@ -85,7 +81,6 @@ class MailSettings:
             password=config.get("SMTP_PASSWORD") or "",
             sender=config.get("SMTP_FROM") or defaults.sender,
             timeout=float(config.get("SMTP_TIMEOUT", defaults.timeout)),
-            base_url=(config.get("BASE_URL") or defaults.base_url).rstrip("/"),
             max_attempts=max(1, int(config.get("MAIL_MAX_ATTEMPTS", defaults.max_attempts))),
         )
 
@@ -108,24 +103,18 @@ def message_id_for(notification_id: int, dedup_key: str, settings: MailSettings)
     return f"<notification-{notification_id}.{digest}@{settings.domain}>"
 
 
-def task_url(task_id: int, settings: MailSettings) -> str:
-    return f"{settings.base_url}/tasks/{task_id}"
-
-
 def build_message(
     notification: Notification, settings: MailSettings | Mapping[str, Any], *, date: datetime | None = None
 ) -> EmailMessage:
-    """The mail as it is (or would be) sent: multipart/alternative, plain text and HTML.
+    """The mail as it is (or would be) sent: the text and HTML rendered when it was queued
+    (templates/email/), as multipart/alternative; plain text alone for a row without HTML.
 
-    ``settings`` is a :class:`MailSettings` or the app's config. The HTML part is
-    ``body_html`` (a fragment: the inside of ``<body>``) or, when that is empty, the text,
-    escaped. Both parts link to the task when there is one. ``Date`` is ``date``, else when the
-    mail was sent, else when it was queued. The Message-ID is the one stored on the row, else
-    :func:`message_id_for`.
+    ``settings`` is a :class:`MailSettings` or the app's config. ``Date`` is ``date``, else when
+    the mail was sent, else when it was queued. The Message-ID is the one stored on the row,
+    else :func:`message_id_for`.
     """
     if not isinstance(settings, MailSettings):
         settings = MailSettings.from_config(settings)
-    link = task_url(notification.task_id, settings) if notification.task_id else None
     # The default policy encodes the Chinese subject and display names (RFC 2047); SMTPUTF8
     # would leave them raw, which servers without that extension reject.
     message = EmailMessage()
@@ -139,33 +128,10 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to a robot
     # Base64 keeps the Chinese bodies 7-bit: smtplib would send 8-bit text without asking the
     # server for 8BITMIME.
-    message.set_content(_text_part(notification.body_text, link), cte="base64")
-    message.add_alternative(_html_part(notification, link), subtype="html", cte="base64")
-    return message
-
-
-def _text_part(body: str, link: str | None) -> str:
-    parts = [body.rstrip()]
-    if link:
-        parts.append(f"{TASK_LINK_LABEL}：{link}")
-    parts.append(f"-- \n{FOOTER}")
-    return "\n\n".join(parts) + "\n"
-
-
-def _html_part(notification: Notification, link: str | None) -> str:
+    message.set_content(notification.body_text, cte="base64")
     if notification.body_html:
-        body = notification.body_html
-    else:
-        paragraphs = [p.strip() for p in notification.body_text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-        body = "\n".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
-    if link and link not in body:
-        body += f'\n<p><a href="{html.escape(link)}">{TASK_LINK_LABEL}</a></p>'
-    return (
-        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head><meta charset="utf-8">'
-        f"<title>{html.escape(notification.subject)}</title></head>\n"
-        '<body style="font-family: sans-serif; line-height: 1.6;">\n'
-        f'{body}\n<p style="color: #777; font-size: 12px;">{FOOTER}</p>\n</body>\n</html>\n'
-    )
+        message.add_alternative(notification.body_html, subtype="html", cte="base64")
+    return message
 
 
 # --- sending -------------------------------------------------------------------------------------------

@@ -1,0 +1,333 @@
+"""One function per kind of mail: who receives it, and its subject, body and dedup key.
+
+Subjects and bodies are rendered from ``templates/email/{kind}.txt`` (a ``subject`` and a
+``body`` block) and ``templates/email/{kind}.html`` (escaping on). Each message links to its
+task, or to the application (digests) or the draft (roll-ups), at ``TRACKER_BASE_URL``.
+
+A dedup key is ``{kind}:{what happened}:{recipient id}``: planning or submitting the same step
+twice builds the same key, and the outbox's unique constraint makes the repeat a no-op. Nobody is
+told of a step they took themselves (``besides``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+
+from tracker.models import Department, ExtensionRequest, Task, User
+from tracker.services import staffing
+from tracker.services.mail.catalogue import MailKind
+
+LINK_LABEL = "查看任务"
+BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")  # what empty optional paragraphs leave behind
+APP_LINK_LABEL = "登录督办台账"
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: MailKind
+    recipient: User
+    subject: str
+    body_text: str
+    body_html: str
+    dedup_key: str
+    task_id: int | None = None
+    folds: tuple[int, ...] = field(default=())  # held notifications this digest gathers
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "task_id": self.task_id,
+            "recipient": self.recipient.email,
+            "subject": self.subject,
+            "dedup_key": self.dedup_key,
+        }
+
+
+# --- rendering --------------------------------------------------------------------------------------------
+
+
+def base_url() -> str:
+    return str(current_app.config.get("BASE_URL") or "").rstrip("/")
+
+
+def task_url(task_id: int) -> str:
+    return f"{base_url()}/tasks/{task_id}"
+
+
+def compose(
+    kind: MailKind,
+    recipients: Iterable[User],
+    key: str,
+    *,
+    task: Task | None = None,
+    link: str | None = None,
+    link_label: str = LINK_LABEL,
+    folds: tuple[int, ...] = (),
+    **context: Any,
+) -> list[Message]:
+    """The messages of one kind about one happening, one per recipient (rendered once)."""
+    people = list(recipients)
+    if not people:
+        return []
+    if link is None and task is not None:
+        link = task_url(task.id)
+    values = {"task": task, "name": task_name(task) if task else "", "link": link, "link_label": link_label} | context
+    env = current_app.jinja_env
+    text_template = env.get_template(f"email/{kind.value}.txt")
+    subject = " ".join(_block(text_template, "subject", values).split())
+    body_text = BLANK_LINES.sub("\n\n", text_template.render(values).strip()) + "\n"
+    body_html = env.get_template(f"email/{kind.value}.html").render(values | {"subject": subject})
+    return [
+        Message(
+            kind,
+            person,
+            subject,
+            body_text,
+            body_html,
+            f"{kind.value}:{key}:{person.id}",
+            task.id if task else None,
+            folds,
+        )
+        for person in people
+    ]
+
+
+def _block(template: Any, name: str, values: dict[str, Any]) -> str:
+    return "".join(template.blocks[name](template.new_context(values)))
+
+
+def task_name(task: Task) -> str:
+    label = task.report_item.number_label if task.report_item is not None else ""
+    return f"{label}{task.title}"
+
+
+def cn_date(day: date | None) -> str:
+    return f"{day:%Y年%m月%d日}" if day is not None else "未设定"
+
+
+def stamp(moment: datetime) -> str:
+    return f"{moment:%Y%m%d%H%M%S}"
+
+
+def people(*groups: Iterable[User | None], besides: User | None = None) -> list[User]:
+    """Everyone in ``groups`` once, active, in order, leaving out ``besides`` (who acted)."""
+    seen: set[int] = set() if besides is None else {besides.id}
+    chosen: list[User] = []
+    for group in groups:
+        for person in group:
+            if person is not None and person.is_active and person.id not in seen:
+                seen.add(person.id)
+                chosen.append(person)
+    return chosen
+
+
+def lead_department_id(task: Task) -> int | None:
+    """Milestones belong to their parent's department."""
+    return task.lead_department_id or (task.parent.lead_department_id if task.parent is not None else None)
+
+
+def heads_and_assignee(task: Task) -> list[User]:
+    return people(staffing.department_heads(lead_department_id(task)), [task.assignee])
+
+
+def owners(task: Task, heads: dict[int, list[User]]) -> list[User]:
+    """Who a reminder about ``task`` is for: its assignee, else the lead department's heads."""
+    if task.assignee is not None and task.assignee.is_active:
+        return [task.assignee]
+    return heads.get(lead_department_id(task) or 0, [])
+
+
+# --- hand-offs ----------------------------------------------------------------------------------------------
+
+
+def assigned(task: Task, department: Department, actor: User | None, now: datetime) -> list[Message]:
+    return compose(
+        MailKind.ASSIGNED,
+        people(staffing.department_heads(department.id), besides=actor),
+        f"{task.id}:{department.id}:{stamp(now)}",
+        task=task,
+        department=department.name,
+        deadline=cn_date(task.deadline),
+    )
+
+
+def reassigned(task: Task, old_department: Department, actor: User | None, now: datetime) -> list[Message]:
+    return compose(
+        MailKind.REASSIGNED,
+        people(staffing.department_heads(old_department.id), besides=actor),
+        f"{task.id}:{old_department.id}:{stamp(now)}",
+        task=task,
+        old_department=old_department.name,
+        new_department=task.lead_department.name if task.lead_department else "",
+    )
+
+
+def acknowledged(task: Task, actor: User, note: str, now: datetime) -> list[Message]:
+    return compose(
+        MailKind.ACKNOWLEDGED,
+        people(staffing.legal_officers(), besides=actor),
+        f"{task.id}:{stamp(now)}",
+        task=task,
+        department=task.lead_department.name if task.lead_department else "",
+        actor=actor.name,
+        note=note,
+    )
+
+
+def returned(task: Task, actor: User, reason: str, now: datetime) -> list[Message]:
+    return compose(
+        MailKind.RETURNED,
+        people(staffing.legal_officers(), besides=actor),
+        f"{task.id}:{stamp(now)}",
+        task=task,
+        actor=actor.name,
+        reason=reason,
+    )
+
+
+def staff_assigned(task: Task, staff: User, actor: User, now: datetime) -> list[Message]:
+    return compose(
+        MailKind.STAFF_ASSIGNED,
+        people([staff], besides=actor),
+        f"{task.id}:{stamp(now)}",
+        task=task,
+        actor=actor.name,
+        deadline=cn_date(task.deadline),
+    )
+
+
+def extension_requested(request: ExtensionRequest, actor: User, note: str) -> list[Message]:
+    return compose(
+        MailKind.EXTENSION_REQUESTED,
+        people(staffing.legal_officers(), besides=actor),
+        str(request.id),
+        task=request.task,
+        actor=actor.name,
+        current=cn_date(request.current_deadline),
+        requested=cn_date(request.requested_deadline),
+        reason=request.reason,
+        note=note,
+    )
+
+
+def extension_decided(request: ExtensionRequest, actor: User, approved: bool) -> list[Message]:
+    task = request.task
+    return compose(
+        MailKind.EXTENSION_APPROVED if approved else MailKind.EXTENSION_REFUSED,
+        people([request.requested_by], staffing.department_heads(lead_department_id(task)), besides=actor),
+        str(request.id),
+        task=task,
+        current=cn_date(request.current_deadline),
+        requested=cn_date(request.requested_deadline),
+        note=request.decision_note,
+    )
+
+
+def closure_submitted(task: Task, actor: User, summary: str, note: str, now: datetime) -> list[Message]:
+    return compose(
+        MailKind.CLOSURE_SUBMITTED,
+        people(staffing.legal_officers(), besides=actor),
+        f"{task.id}:{stamp(now)}",
+        task=task,
+        actor=actor.name,
+        summary=summary,
+        note=note,
+    )
+
+
+def closure_verified(task: Task, actor: User, now: datetime) -> list[Message]:
+    return compose(
+        MailKind.CLOSURE_VERIFIED, people(heads_and_assignee(task), besides=actor), f"{task.id}:{stamp(now)}", task=task
+    )
+
+
+def sent_back(task: Task, actor: User, reason: str) -> list[Message]:
+    return compose(
+        MailKind.SENT_BACK,
+        people(heads_and_assignee(task), besides=actor),
+        f"{task.id}:{task.sent_back_count}",
+        task=task,
+        reason=reason,
+    )
+
+
+def state_changed(kind: MailKind, task: Task, actor: User, reason: str, now: datetime) -> list[Message]:
+    """暂缓, 恢复 or 撤销, told to the lead department's heads and the assignee."""
+    return compose(
+        kind, people(heads_and_assignee(task), besides=actor), f"{task.id}:{stamp(now)}", task=task, reason=reason
+    )
+
+
+def urge(task: Task, actor: User, text: str, today: date) -> list[Message]:
+    """催办: at most one a day per task and person (the day is in the key)."""
+    return compose(
+        MailKind.URGE,
+        people(heads_and_assignee(task), besides=actor),
+        f"{task.id}:{today.isoformat()}",
+        task=task,
+        text=text,
+    )
+
+
+# --- reminders (planned) ---------------------------------------------------------------------------------
+
+
+def chase_acknowledgement(task: Task, heads: Sequence[User], assigned_on: date, today: date) -> list[Message]:
+    assert task.assigned_at is not None
+    return compose(
+        MailKind.CHASE_ACKNOWLEDGEMENT,
+        heads,
+        f"{task.id}:{stamp(task.assigned_at)}:{today.isoformat()}",
+        task=task,
+        department=task.lead_department.name if task.lead_department else "",
+        assigned_on=cn_date(assigned_on),
+    )
+
+
+def reminder(kind: MailKind, task: Task, recipients: Sequence[User], step: str, **context: Any) -> list[Message]:
+    """A reminder about ``task``'s deadline; ``step`` tells this one from the others of its kind."""
+    assert task.deadline is not None
+    return compose(
+        kind,
+        recipients,
+        f"{task.id}:{task.deadline.isoformat()}:{step}",
+        task=task,
+        deadline=cn_date(task.deadline),
+        **context,
+    )
+
+
+def digest(person: User, week: str, tasks_heading: str, lines: list[str], held: Sequence[Any]) -> list[Message]:
+    """每周汇总: the week's lines and the notifications held for it (``held``: rows with
+    ``subject`` and ``id``)."""
+    return compose(
+        MailKind.DIGEST,
+        [person],
+        f"0:{week}:week",
+        link=base_url() + "/my",
+        link_label=APP_LINK_LABEL,
+        folds=tuple(n.id for n in held),
+        tasks_heading=tasks_heading,
+        lines=lines,
+        held=[n.subject for n in held],
+    )
+
+
+def draft_rollup(draft: Any, version: Any, change: Any, link: str, structure: str) -> list[Message]:
+    return compose(
+        MailKind.DRAFT_ROLLUP,
+        staffing.legal_officers(),
+        f"{draft.id}:{version.number}",
+        link=link,
+        link_label="查看草稿",
+        report_title=draft.report.title,
+        structure=structure,
+        version=version.number,
+        change=change,
+    )

@@ -1,0 +1,74 @@
+"""The reminder policy: when reminders and escalations go out, office-wide and per task.
+
+The legal office edits it on the reminder policy page; a task may change the lead days.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+
+from tracker.extensions import db
+from tracker.models import Setting, Task, User
+from tracker.services.audit import record_event
+
+POLICY_SETTING = "reminder_policy"
+DEFAULT_POLICY: dict[str, Any] = {
+    "lead_workdays": [14, 7, 3, 1],  # reminders this many working days before the deadline
+    "on_the_day": True,
+    "leadership_after_days": 14,  # overdue this many days: the leadership is told, then weekly
+    "stale_after_days": 30,  # no progress for this many days: ask for an update, and the light turns yellow
+    "send_hour": 9,  # local time; nothing goes out earlier in the day
+}
+
+
+def load_policy(task: Task | None = None) -> dict[str, Any]:
+    """The default policy, as changed in the UI, as changed for this task."""
+    stored = db.session.get(Setting, POLICY_SETTING)
+    policy = DEFAULT_POLICY | (stored.value if stored is not None else {})
+    if task is not None and task.reminder_overrides:
+        policy |= task.reminder_overrides
+    return policy
+
+
+class PolicyError(Exception):
+    """A reminder policy that cannot work; the message says why, in Chinese."""
+
+
+def validate_policy(values: dict[str, Any]) -> dict[str, Any]:
+    """The policy keys given, checked: lead days 1–60 working days, hours 0–23, day counts ≥ 1."""
+    checked: dict[str, Any] = {}
+    if "lead_workdays" in values:
+        days = sorted({int(d) for d in values["lead_workdays"]}, reverse=True)
+        if not days or any(not 1 <= d <= 60 for d in days):
+            raise PolicyError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。"))
+        checked["lead_workdays"] = days
+    for key, low, high, message in (
+        ("leadership_after_days", 1, 365, _("逾期报告领导的天数须为 1 到 365 之间的整数。")),
+        ("stale_after_days", 1, 365, _("进展催报的天数须为 1 到 365 之间的整数。")),
+        ("send_hour", 0, 23, _("发送时间须为 0 到 23 点之间的整点。")),
+    ):
+        if key in values:
+            if not low <= int(values[key]) <= high:
+                raise PolicyError(message)
+            checked[key] = int(values[key])
+    if "on_the_day" in values:
+        checked["on_the_day"] = bool(values["on_the_day"])
+    return checked
+
+
+def save_policy(values: dict[str, Any], actor: User, now: datetime) -> dict[str, Any]:
+    """Store the office-wide policy (audited); returns it as it now stands."""
+    checked = validate_policy(values)
+    stored = db.session.get(Setting, POLICY_SETTING)
+    before = stored.value if stored is not None else {}
+    if stored is None:
+        stored = Setting(name=POLICY_SETTING, value=checked)
+        db.session.add(stored)
+    stored.value = checked
+    stored.updated_by_id = actor.id
+    stored.updated_at = now
+    record_event("reminder_policy_changed", now=now, actor=actor, object_type="setting", before=before, after=checked)
+    return DEFAULT_POLICY | checked
