@@ -13,12 +13,22 @@ from datetime import date
 from typing import Any
 
 from tracker.importer.errors import ReportImportError
+from tracker.importer.limits import check_item_count, check_line_count, check_text_length, count_lines
 from tracker.importer.metadata import find_signature, find_title, find_year, issuer_from_title
 from tracker.importer.reading import SUPPORTED_SUFFIXES, read_document
 from tracker.importer.structure import Item, find_sections, make_paragraphs
 from tracker.importer.text import split_paragraphs
+from tracker.importer.timeout import call_with_timeout
 
-__all__ = ["SUPPORTED_SUFFIXES", "Item", "ParsedReport", "ReportImportError", "parse_report", "parse_text"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "Item",
+    "ParsedReport",
+    "ReportImportError",
+    "parse_report",
+    "parse_report_within",
+    "parse_text",
+]
 
 
 @dataclass
@@ -55,7 +65,15 @@ def parse_report(data: bytes, filename: str) -> ParsedReport:
     return parse_text(read_document(data, filename), filename)
 
 
+def parse_report_within(data: bytes, filename: str, timeout_seconds: float) -> ParsedReport:
+    """parse_report in a child process that is killed after ``timeout_seconds``: for a web worker
+    or a command that must not hang on one file. Raises ReportImportError("too_slow") then."""
+    return call_with_timeout(parse_report, (data, filename), timeout_seconds)
+
+
 def parse_text(raw_text: str, filename: str = "") -> ParsedReport:
+    check_text_length(raw_text)
+    check_line_count(count_lines(raw_text))
     texts = split_paragraphs(raw_text)
     if not texts:
         raise ReportImportError("empty", "文件中没有文字：请上传包含报告正文的 .txt 或 .docx 文件。")
@@ -68,6 +86,12 @@ def parse_text(raw_text: str, filename: str = "") -> ParsedReport:
             "其中含有“下一步工作计划”“存在不足及下一步工作对策”等章节，"
             "措施按“（一）”“1.”或“一是…二是…”等方式编号。请检查文件后重新上传。",
         )
+    for name, items in (
+        ("工作情况及成效", sections.achievements),
+        ("存在不足", sections.shortcomings),
+        ("下一步工作措施", sections.measures),
+    ):
+        check_item_count(name, len(items))
     title = find_title(paragraphs, filename)
     issuer, report_date = find_signature(paragraphs)
     issuer = issuer or issuer_from_title(title)

@@ -7,6 +7,7 @@ import io
 from pathlib import PurePath
 
 from tracker.importer.errors import ReportImportError
+from tracker.importer.limits import TEXT_MAX_CHARS, TEXT_MAX_LINES, check_text_length, line_count_error
 
 SUPPORTED_SUFFIXES = (".txt", ".docx")
 TEXT_SUFFIXES = ("", ".txt", ".text")  # pasted text has no name
@@ -63,6 +64,7 @@ def decode_text(data: bytes) -> str:
 
 
 def _checked_text(text: str) -> str:
+    check_text_length(text)  # before the count below, which walks every character in Python
     # Binary data can decode "successfully" as GB18030; real text has no NULs or control bytes.
     control = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
     if "\x00" in text or control > max(2, len(text) // 200):
@@ -72,26 +74,40 @@ def _checked_text(text: str) -> str:
 
 def _read_docx(data: bytes) -> str:
     import docx  # python-docx; imported here so plain-text imports do not pay for it
-    from docx.table import Table
+    from docx.table import Table, _Cell
 
     from tracker.importer.docx_numbering import ListNumbering
+    from tracker.importer.docx_package import check_package
 
     try:
+        check_package(data)  # before python-docx inflates anything
         document = docx.Document(io.BytesIO(data))
         numbering = ListNumbering(document)
         paragraphs: list[str] = []
-        # Some offices lay a report out inside a table; read its cells where they stand.
+        length = 0
+        # Some offices lay a report out inside a table; read its cells where they stand. The cells
+        # are read from the row's XML, not python-docx's row.cells: that repeats a cell for every
+        # grid column it spans (a span the file declares, as large as it likes) and finds the top
+        # of a vertical merge by walking up row by row, both unbounded in a hostile file.
         for block in document.iter_inner_content():
             if isinstance(block, Table):
-                seen: set[object] = set()  # cell elements, kept alive so identity holds
-                for row in block.rows:
-                    for cell in row.cells:
-                        # A merged cell is listed once for every grid column it spans.
-                        if cell._tc not in seen:
-                            seen.add(cell._tc)
-                            paragraphs.extend(numbering.label(p) + p.text for p in cell.paragraphs)
+                texts = [
+                    numbering.label(p) + p.text
+                    for tr in block._tbl.tr_lst
+                    for tc in tr.tc_lst
+                    if tc.vMerge != "continue"  # a merged cell's text stands in its first row
+                    for p in _Cell(tc, block).paragraphs
+                ]
             else:
-                paragraphs.append(numbering.label(block) + block.text)
+                texts = [numbering.label(block) + block.text]
+            paragraphs.extend(texts)
+            length += sum(len(text) + 1 for text in texts)
+            if length > TEXT_MAX_CHARS + 1:
+                check_text_length("\n".join(paragraphs))
+            if len(paragraphs) > TEXT_MAX_LINES:
+                raise line_count_error()
+    except ReportImportError:
+        raise
     # A damaged package fails anywhere in python-docx, zipfile or lxml, with their own exception
     # types (BadZipFile, KeyError, XMLSyntaxError…); to the user they all mean the same thing.
     except Exception as exc:

@@ -9,8 +9,10 @@ words, and in whether shortcomings and measures share one section; see ``../corp
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from tracker.importer.labels import AR, CHAPTER, CN, CN_NUM, INLINE, TOP_STYLES, Label, cn_to_int, parse_label
 from tracker.importer.text import SIGNOFF, YEAR, is_date_line, is_footer
@@ -46,16 +48,21 @@ class Paragraph:
     label: Label | None
     rest: str  # text after the label
 
+    # Cached: the finders ask every paragraph these several times, and a paragraph may be long.
+    @cached_property
+    def _head_and_tail(self) -> tuple[str, str]:
+        return _split_head(self.rest)
+
     @property
     def head(self) -> str:
         """The heading sentence: the text after the label up to the first full stop."""
-        return _split_head(self.rest)[0]
+        return self._head_and_tail[0]
 
     @property
     def tail(self) -> str:
-        return _split_head(self.rest)[1]
+        return self._head_and_tail[1]
 
-    @property
+    @cached_property
     def is_heading_like(self) -> bool:
         if LEAD_IN.search(self.text):
             return False
@@ -258,17 +265,22 @@ def _achievements(region: list[Paragraph], next_heading: Paragraph | None) -> li
         return _labelled_items(region)
     items: list[Item] = []
     topics: list[Item] = []
-    for position, top in enumerate(tops):
+    for position, (top, container) in enumerate(zip(tops, _containers(tops), strict=True)):
         stop = tops[position + 1].index if position + 1 < len(tops) else (region[-1].index + 1 if region else 0)
-        under = [p for p in region if top.index < p.index < stop]
+        # The region is in document order: the paragraphs under a heading are one slice of it.
+        under = region[bisect_right(region, top.index, key=_index) : bisect_left(region, stop, key=_index)]
         body = "\n".join(text for text in (top.tail, *(p.text for p in under)) if text)
         topics.append(Item(top.label.text if top.label else "", _clean_title(top.head), body))
-        topics_under = _labelled_items(under) if _is_container(top, tops) else []
-        if topics_under or len(tops) == 1 or (_is_container(top, tops) and not _reads_as_topic(top)):
+        topics_under = _labelled_items(under) if container else []
+        if topics_under or len(tops) == 1 or (container and not _reads_as_topic(top)):
             items.extend(topics_under)
         else:
             items.append(topics[-1])
     return items
+
+
+def _index(p: Paragraph) -> int:
+    return p.index
 
 
 def _reads_as_topic(heading: Paragraph) -> bool:
@@ -278,14 +290,15 @@ def _reads_as_topic(heading: Paragraph) -> bool:
     return "，" in heading.head or len(heading.head) > 15
 
 
-def _is_container(top: Paragraph, tops: list[Paragraph]) -> bool:
-    """A wrapper such as "一、工作情况及成效" rather than a topic. A topic may say "成效" too
-    ("六、行政复议和应诉工作取得新成效"): only the first heading, or every heading, wraps."""
+def _containers(tops: list[Paragraph]) -> list[bool]:
+    """For each heading, whether it is a wrapper such as "一、工作情况及成效" rather than a topic.
+    A topic may say "成效" too ("六、行政复议和应诉工作取得新成效"): only the first heading, or
+    every heading, wraps."""
     if len(tops) == 1:
-        return True
-    return bool(ACHIEVEMENT_CONTAINER.search(top.head)) and (
-        top is tops[0] or all(ACHIEVEMENT_CONTAINER.search(t.head) for t in tops)
-    )
+        return [True]
+    named = [bool(ACHIEVEMENT_CONTAINER.search(top.head)) for top in tops]
+    every = all(named)
+    return [wraps and (position == 0 or every) for position, wraps in enumerate(named)]
 
 
 def _top_headings(region: list[Paragraph], next_heading: Paragraph | None) -> list[Paragraph]:
@@ -300,10 +313,13 @@ def _top_headings(region: list[Paragraph], next_heading: Paragraph | None) -> li
             if found:
                 return found
         return []
+    by_number: dict[int, list[Paragraph]] = {}
+    for p in candidates:
+        by_number.setdefault(p.label.number, []).append(p)
     tops: list[Paragraph] = []
     limit = next_heading.index
     for number in range(next_heading.label.number - 1, 0, -1):
-        numbered = [p for p in candidates if p.label.number == number and p.index < limit]
+        numbered = [p for p in by_number.get(number, ()) if p.index < limit]
         same_style = [p for p in numbered if p.label.style == next_heading.label.style]
         if same_style:
             chosen = same_style[-1]
@@ -319,7 +335,7 @@ def _top_headings(region: list[Paragraph], next_heading: Paragraph | None) -> li
 # --- items --------------------------------------------------------------------------------------
 
 
-def _sequence(paragraphs: list[Paragraph]) -> list[Paragraph]:
+def _sequence(paragraphs: Iterable[Paragraph]) -> list[Paragraph]:
     """Paragraphs numbered 1, 2, 3… in order, up to where the numbering starts over at 1 (a new
     list: the measures after the shortcomings, both "（一）…"); stray numbers are skipped."""
     found: list[Paragraph] = []
@@ -341,19 +357,24 @@ class _Group:
 
 
 def _labelled_groups(region: list[Paragraph], inline: bool) -> list[_Group]:
-    """Every numbered list in the region: each paragraph numbered 1 starts one."""
-    groups = []
+    """Every numbered list in the region: each paragraph numbered 1 starts one.
+
+    Linear in the region: a list ends where the next one of its style starts, so the walks
+    through the paragraphs of one style never overlap (every line "（一）…" is a list of its own).
+    """
+    positions = {p.index: position for position, p in enumerate(region)}
+    by_style: dict[str, list[Paragraph]] = {}
     for p in region:
-        if p.label is None or p.label.number != 1:
-            continue
-        if p.label.style == INLINE and not inline:
-            continue
-        same_style = [
-            q for q in region if q.label is not None and q.label.style == p.label.style and q.index >= p.index
-        ]
-        members = _sequence(same_style)
-        items, last = _items_from_paragraphs(region, members)
-        groups.append(_Group(members[0].index, last, items))
+        if p.label is not None and (inline or p.label.style != INLINE):
+            by_style.setdefault(p.label.style, []).append(p)
+    groups = []
+    for same_style in by_style.values():
+        for start, p in enumerate(same_style):
+            if p.label.number != 1:
+                continue
+            members = _sequence(same_style[k] for k in range(start, len(same_style)))
+            items, last = _items_from_paragraphs(region, positions, members)
+            groups.append(_Group(members[0].index, last, items))
     return groups
 
 
@@ -371,10 +392,12 @@ def _top_level(groups: list[_Group]) -> list[_Group]:
     paragraphs ("一是…。二是…" as one labelled paragraph, or split inline), the one with more items."""
     groups = sorted(groups, key=lambda g: (g.start, -g.last, -len(g.items)))
     outer: list[_Group] = []
+    reach = -1  # the last paragraph of the outer groups so far, all of which start no later
     for group in groups:
-        if any(o.start <= group.start <= o.last and group is not o for o in outer):
+        if group.start <= reach:
             continue
         outer.append(group)
+        reach = max(reach, group.last)
     return outer
 
 
@@ -388,17 +411,19 @@ def _labelled_items(region: list[Paragraph]) -> list[Item]:
     return groups[0].items if groups else []
 
 
-def _items_from_paragraphs(region: list[Paragraph], members: list[Paragraph]) -> tuple[list[Item], int]:
-    """The items, each with the paragraphs it owns, and the index of the list's last paragraph."""
+def _items_from_paragraphs(
+    region: list[Paragraph], positions: dict[int, int], members: list[Paragraph]
+) -> tuple[list[Item], int]:
+    """The items, each with the paragraphs it owns, and the index of the list's last paragraph.
+    ``positions`` maps a paragraph's index to its position in ``region``."""
     items = []
-    positions = {p.index: i for i, p in enumerate(region)}
     last = members[-1].index
     for n, member in enumerate(members):
         start = positions[member.index]
         if n + 1 < len(members):
             following = region[start + 1 : positions[members[n + 1].index]]
         else:
-            following = _last_item_body(region[start + 1 :], member)
+            following = _last_item_body(region, start + 1, member)
             last = following[-1].index if following else member.index
         title, body = member.head, member.tail
         extra = "\n".join(p.text for p in following)
@@ -407,13 +432,14 @@ def _items_from_paragraphs(region: list[Paragraph], members: list[Paragraph]) ->
     return items, last
 
 
-def _last_item_body(after: list[Paragraph], member: Paragraph) -> list[Paragraph]:
-    """What belongs to the last item: its sub-points (numbered in another style), and, for a
-    heading line, the unnumbered paragraphs below it. Closing remarks, a turn to next year's
-    plans, or a new list in the item's own style end it."""
+def _last_item_body(region: list[Paragraph], start: int, member: Paragraph) -> list[Paragraph]:
+    """What belongs to the last item, from ``region[start]`` on: its sub-points (numbered in
+    another style), and, for a heading line, the unnumbered paragraphs below it. Closing remarks,
+    a turn to next year's plans, or a new list in the item's own style end it."""
     owned = []
     heading_only = not member.tail
-    for p in after:
+    for position in range(start, len(region)):  # not a slice: that would copy the rest each time
+        p = region[position]
         if p.label is None and MEASURE_PIVOT.match(p.text):
             break
         if (p.label is not None and p.label.style != member.label.style) or (p.label is None and heading_only):
@@ -427,6 +453,7 @@ def _clean_title(title: str) -> str:
     return title.strip().rstrip("。；;，,：:").strip()
 
 
+_SENTENCE_STOP = re.compile(r"[。！？]")
 _INLINE_MARK = re.compile(rf"(?:(?<=^)|(?<=[\s：:，,；;。！？、）)]))(?:其)?({CN_NUM})是")
 _ORDINAL_MARK = re.compile(rf"(?:(?<=^)|(?<=[\s：:，,；;。！？]))第({CN_NUM})[，,、]")
 
@@ -456,13 +483,13 @@ def _inline_last_end(text: str, marks: list[re.Match[str]]) -> int:
     semicolons; otherwise before a sentence that turns to next year, or at the paragraph's end."""
     last = marks[-1]
     separator = text[last.start() - 1 : last.start()] if last.start() else ""
-    tail = text[last.end() :]
     if separator in "；;，,":
-        stop = re.search(r"[。！？]", tail)
-        return last.end() + (stop.end() if stop else len(tail))
-    for stop in re.finditer(r"[。！？]", tail):
-        if MEASURE_PIVOT.match(tail[stop.end() :]) or tail[stop.end() :].startswith(("\n",)):
-            return last.end() + stop.end()
+        stop = _SENTENCE_STOP.search(text, last.end())
+        return stop.end() if stop else len(text)
+    # Matched in place: a slice of the rest at every full stop is quadratic in a long paragraph.
+    for stop in _SENTENCE_STOP.finditer(text, last.end()):
+        if MEASURE_PIVOT.match(text, stop.end()) or text.startswith("\n", stop.end()):
+            return stop.end()
     return len(text)
 
 

@@ -31,7 +31,10 @@ DATE = re.compile(
 
 
 _HAN = "\u4e00-\u9fff"
-_HALF_PAREN = re.compile(rf"\(([^()]*[{_HAN}][^()]*)\)")
+# The Chinese inside is looked for after the match: "\(([^()]*[汉][^()]*)\)" backtracks over every
+# split of the text after a "(" that is never closed, quadratic in the paragraph's length.
+_HALF_PAREN = re.compile(r"\(([^()]*)\)")
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
 _HALF_MARK = re.compile(rf"(?<=[{_HAN}”’》）])[,;:?!]|[,;:?!](?=[{_HAN}“‘《（])")
 _FULL_MARKS = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 
@@ -82,7 +85,7 @@ def split_paragraphs(raw: str) -> list[str]:
     cleaned = _drop_page_breaks([(line.strip(INDENT_CHARS), indented) for line, indented in lines])
     layout = _Layout(_wrap_width([line for line, _ in cleaned if line]), _indented_starts(cleaned))
 
-    paragraphs: list[str] = []
+    paragraphs: list[_Lines] = []
     last_line = ""
     blank_before = False
     for line, indented in cleaned:
@@ -90,18 +93,51 @@ def split_paragraphs(raw: str) -> list[str]:
             blank_before = bool(paragraphs)
             continue
         if paragraphs and _continues(paragraphs[-1], last_line, line, indented, blank_before, layout):
-            paragraphs[-1] = _join(paragraphs[-1], line)
+            paragraphs[-1].add(line)
         else:
-            paragraphs.append(line)
+            paragraphs.append(_Lines(line))
         last_line = line
         blank_before = False
-    return [full_width_punctuation(p) for p in paragraphs]
+    return [full_width_punctuation(p.text()) for p in paragraphs]
+
+
+class _Lines:
+    """A paragraph being put together from lines. The lines are joined once, at the end: joining
+    at every line would copy the paragraph again each time, quadratic in a paragraph of
+    thousands of lines. What the joining rules ask of the paragraph so far is kept as it grows."""
+
+    def __init__(self, line: str) -> None:
+        self.parts = [line]
+        self.length = len(line)
+        self.last_open = line.rstrip(CLOSERS)[-1:]  # the last character that is not a closer
+
+    def add(self, line: str) -> None:
+        # Only English words are spaced; a number broken at the margin ("罚款1 / 260万元") is one number.
+        left = self.parts[-1][-1:]
+        if left.isascii() and left.isalpha() and line[:1].isascii() and line[:1].isalpha():
+            self.parts.append(" ")
+            self.length += 1
+        self.parts.append(line)
+        self.length += len(line)
+        self.last_open = line.rstrip(CLOSERS)[-1:] or self.last_open
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def ends_soft(self) -> bool:
+        return ends_soft(self.parts[-1])
+
+    def ends_terminal(self) -> bool:
+        return self.last_open != "" and self.last_open in TERMINAL
+
+    def is_short_line(self) -> bool:
+        return self.length <= 30 and _is_short_line(self.text())
 
 
 def full_width_punctuation(text: str) -> str:
     """Half-width "," ";" ":" "?" "!" and "(…)" typed among Chinese become the full-width forms, so
     "(一)强化组织保障,压实责任" reads like "（一）强化组织保障，压实责任"; "1,286件" and "9:00" stay."""
-    text = _HALF_PAREN.sub(r"（\1）", text)
+    text = _HALF_PAREN.sub(lambda m: f"（{m.group(1)}）" if _HAN_CHAR.search(m.group(1)) else m.group(0), text)
     return _HALF_MARK.sub(lambda m: _FULL_MARKS[m.group(0)], text)
 
 
@@ -138,32 +174,27 @@ def _indented_starts(lines: list[tuple[str, bool]]) -> bool:
     return len(starts) >= 3 and sum(starts) >= 0.6 * len(starts)
 
 
-def _continues(paragraph: str, last_line: str, line: str, indented: bool, blank_before: bool, layout: _Layout) -> bool:
+def _continues(
+    paragraph: _Lines, last_line: str, line: str, indented: bool, blank_before: bool, layout: _Layout
+) -> bool:
     label, _ = parse_label(line)
     # "一是…；" / "二是…" broken at a line end is one run-in list; other labels start a paragraph.
-    if label is not None and label.style in RUN_IN_STYLES and ends_soft(paragraph):
+    if label is not None and label.style in RUN_IN_STYLES and paragraph.ends_soft():
         return True
     if label or SIGNOFF.match(line) or is_date_line(line):
         return False
     if blank_before:
-        return ends_soft(paragraph)
+        return paragraph.ends_soft()
     # A title or heading is finished even without a full stop ("某局…年度报告" then "市人民政府：").
-    if layout.indented_starts and not indented and not ends_terminal(paragraph) and not _is_short_line(paragraph):
+    if layout.indented_starts and not indented and not paragraph.ends_terminal() and not paragraph.is_short_line():
         return True
     if layout.wrap_width is None:
-        return ends_soft(paragraph)
+        return paragraph.ends_soft()
     if indented:
         return False
-    return display_width(last_line) >= 0.8 * layout.wrap_width or ends_soft(paragraph)
+    return display_width(last_line) >= 0.8 * layout.wrap_width or paragraph.ends_soft()
 
 
 def _is_short_line(text: str) -> bool:
     """A title or heading: short, with no punctuation inside a sentence."""
     return len(text) <= 30 and not re.search(r"[。！？；;，,：:]", text)
-
-
-def _join(left: str, right: str) -> str:
-    # Only English words are spaced; a number broken at the margin ("罚款1 / 260万元") is one number.
-    if left[-1:].isascii() and left[-1:].isalpha() and right[:1].isascii() and right[:1].isalpha():
-        return f"{left} {right}"
-    return left + right

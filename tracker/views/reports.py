@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 from tracker.clock import utcnow
 from tracker.extensions import db, login_manager
 from tracker.i18n import N_
-from tracker.importer import ReportImportError, parse_report
+from tracker.importer import ReportImportError, parse_report_within
 from tracker.models import (
     Department,
     ItemKind,
@@ -139,8 +139,8 @@ def _render_index(form: forms.UploadForm, status: int = 200) -> Any:
 
 @bp.post("/upload")
 def upload() -> Any:
-    """Parse the file and store the report for review; nothing is stored when the importer or
-    the duplicate check refuses it."""
+    """Parse the file and store the report for review; nothing is stored when the importer (a
+    file over its limits or too slow to parse included) or the duplicate check refuses it."""
     form = forms.UploadForm()
     if not form.validate_on_submit():
         flash(_(INVALID_INPUT), "error")
@@ -148,7 +148,7 @@ def upload() -> Any:
     data = form.file.data.read()
     filename = PurePath(form.file.data.filename or "").name[-255:]
     try:
-        parsed = parse_report(data, filename)
+        parsed = parse_report_within(data, filename, current_app.config["IMPORT_TIMEOUT_SECONDS"])
         report = store_report(
             parsed,
             filename=filename,
