@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +41,32 @@ def _hour(value: str) -> int:
     return hour
 
 
+def _at_least_one(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("a whole number from 1 up")
+    return number
+
+
 def _month_day(value: str) -> str:
     """A month and day such as "03-01", checked against a leap year (so "02-29" passes)."""
     month, _, day = value.strip().partition("-")
     date(2000, int(month), int(day))
     return f"{int(month):02d}-{int(day):02d}"
+
+
+def _log_format(value: str) -> str:
+    choice = value.strip().lower()
+    if choice not in ("plain", "json"):
+        raise ValueError("choose plain or json")
+    return choice
+
+
+def _positive_seconds(value: str) -> float:
+    seconds = float(value)
+    if not seconds > 0:
+        raise ValueError("a number of seconds above 0")
+    return seconds
 
 
 def _smtp_security(value: str) -> str:
@@ -109,6 +130,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_FROM", "整改督办台账 <noreply@localhost>", "Sender of every mail; its domain ends the Message-IDs."),
     Setting("SMTP_TIMEOUT", 10.0, "Seconds to wait for the mail server before the attempt counts as failed.", float),
     Setting("BASE_URL", "http://127.0.0.1:5000", "Address of the application as users reach it, for links in mail."),
+    Setting(
+        "LOG_FORMAT",
+        "plain",
+        "`plain` lines or `json` (one JSON object a line, for a log collector). Feed tokens are never logged whole.",
+        _log_format,
+    ),
+    Setting(
+        "IMPORT_TIMEOUT_SECONDS",
+        20.0,
+        "Seconds a report upload or `import-report` may spend parsing the file (in a child process, "
+        "killed then); the file is refused as too complex and nothing is stored.",
+        _positive_seconds,
+    ),
     Setting("MAIL_MAX_ATTEMPTS", 5, "Attempts to send a mail before it is marked failed (for a person to retry).", int),
     Setting(
         "EXPORT_MAX_ROWS",
@@ -135,6 +169,13 @@ SETTINGS: tuple[Setting, ...] = (
         "`MM-DD` on which the yearly report is due; the draft page warns as it approaches.",
         _month_day,
     ),
+    Setting(
+        "BACKUP_DIR",
+        "",
+        "Folder the scheduler writes a nightly backup archive into; empty means no nightly backup.",
+    ),
+    Setting("BACKUP_HOUR", 2, "Hour (local time, 0–23) at which the nightly backup runs.", _hour),
+    Setting("BACKUP_KEEP", 14, "Nightly archives to keep in `BACKUP_DIR`; older ones are deleted.", _at_least_one),
 )
 
 
@@ -166,6 +207,7 @@ class Config:
     PROXY_COUNT = 0
     DEMO_DATA = True
     SCHEDULER = True
+    LOG_FORMAT = "plain"
     SMTP_HOST = ""  # no SMTP: mail is recorded, not sent
     SMTP_PORT = 25
     SMTP_SECURITY = "none"
@@ -175,16 +217,22 @@ class Config:
     SMTP_TIMEOUT = 10.0
     BASE_URL = "http://127.0.0.1:5000"
     MAIL_MAX_ATTEMPTS = 5
+    IMPORT_TIMEOUT_SECONDS = 20.0
     EXPORT_MAX_ROWS = 50000
     DRAFT_ROLLUP_WEEKDAY = "mon"
     DRAFT_ROLLUP_MONTHLY = True
     DRAFT_ROLLUP_HOUR = 8
     DRAFT_FILING_DATE = "03-01"
+    BACKUP_DIR = ""  # no nightly backup
+    BACKUP_HOUR = 2
+    BACKUP_KEEP = 14
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)  # 保持登录 ends within two weeks, not Flask-Login's year
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
 
 

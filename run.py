@@ -15,7 +15,7 @@ from flask_migrate import upgrade
 
 from tracker import create_app
 from tracker.clock import local_today, utcnow
-from tracker.demo import database_is_empty, load_demo
+from tracker.demo import database_is_empty, load_demo, refuse_demo_accounts_in_production
 from tracker.extensions import db
 
 
@@ -28,6 +28,7 @@ def main() -> None:
 
     with app.app_context():
         upgrade()
+        refuse_demo_accounts_in_production()
         if app.config["DEMO_DATA"] and app.config["ENV"] != "production" and database_is_empty():
             summary = load_demo(today=local_today(), now=utcnow())
             db.session.commit()

@@ -58,3 +58,20 @@ def test_it_signs_out_on_post(client, personas):
     response = client.post("/logout", data={"csrf_token": token}, follow_redirects=True)
     assert "您已退出登录" in response.get_data(as_text=True)
     assert "登录系统" in client.get("/").get_data(as_text=True)
+
+
+def test_signing_out_ends_the_session_on_the_server_so_a_copied_cookie_is_useless(app, client, personas):
+    login(client, "alice@example.gov.cn")
+    stolen = app.test_client()
+    for cookie in client._cookies.values():  # a copy of every cookie the browser holds
+        stolen.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    assert "<h1>督办看板" in stolen.get("/", follow_redirects=True).get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/tasks")})
+    assert "登录系统" in stolen.get("/").get_data(as_text=True)
+
+
+def test_it_does_not_follow_a_next_with_a_line_break(client, personas):
+    token = csrf_token(client, "/login")
+    data = {"email": "alice@example.gov.cn", "password": "correct horse 马", "csrf_token": token}
+    response = client.post("/login?next=/tasks%0d%0aSet-Cookie:%20x=1", data=data)
+    assert response.status_code == 302 and response.headers["Location"] == "/"

@@ -302,3 +302,24 @@ def test_it_issues_a_fresh_unguessable_token_each_time(ctx, personas):
     assert calendar_feed.revoke_feed(bob, FROZEN_NOW) is True
     assert calendar_feed.user_for_token(second) is None
     assert calendar_feed.revoke_feed(bob, FROZEN_NOW) is False
+
+
+def test_an_old_address_does_not_come_back_with_a_reactivated_account(app, client, personas, scenario):
+    from tracker.services import people
+
+    login(client, "bob@example.gov.cn")
+    path = _issue(client)
+    with app.app_context():
+        bob = db.session.get(User, personas.bob.id)
+        people.deactivate_user(bob, actor=None, now=FROZEN_NOW)
+        people.reactivate_user(bob, actor=None, now=FROZEN_NOW)
+        db.session.commit()
+    assert app.test_client().get(path).status_code == 404
+
+
+def test_it_leaves_control_characters_out_of_the_feed(ctx, personas):
+    title = "规范\x07执法\x1b[31m程序\x00"
+    make_task(title=title, deadline=TODAY + timedelta(days=3), lead_department_id=personas.bob_dept.id)
+    raw = calendar_feed.feed_for(db.session.get(User, personas.alice.id), TODAY, task_url=lambda i: f"/tasks/{i}")
+    assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", raw)
+    assert "规范执法[31m程序" in raw.decode()

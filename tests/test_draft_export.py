@@ -239,7 +239,8 @@ def test_a_title_with_markup_characters_survives_in_both_formats(title):
     assert [cell.text for cell in document.tables[0].rows[1].cells][1] == title
     markdown = to_markdown(content)
     assert markdown_headings(markdown)[0] == (1, title)
-    assert f"| 1 | {title} | 法制支队 |" in markdown
+    escaped = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert f"| 1 | {escaped} | 法制支队 |" in markdown and "<script>" not in markdown
 
 
 def test_it_drops_characters_a_docx_cannot_hold():
@@ -248,3 +249,10 @@ def test_it_drops_characters_a_docx_cannot_hold():
     document = open_docx(make_content(sections=[opening]))
 
     assert document.paragraphs[1].text == "开头文字。"
+
+
+def test_the_markdown_carries_no_html_of_the_users():
+    content = make_content()
+    hostile = replace(content, title='<img src=x onerror="alert(1)">报告')
+    markdown = to_markdown(hostile)
+    assert "<img" not in markdown and "&lt;img src=x" in markdown

@@ -31,3 +31,25 @@ def test_it_answers_json_clients_in_json(client):
     response = client.get("/no-such-page", headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.get_json()["message"] == "页面不存在，或您无权查看。"
+
+
+def test_it_reports_a_hung_database_as_unhealthy_within_five_seconds():
+    """A PostgreSQL server that accepts connections and never answers (a listening socket)."""
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    try:
+        app = create_app(TestConfig, {"DATABASE_URL": f"postgresql+psycopg://nobody@127.0.0.1:{port}/hung"})
+        started = time.monotonic()
+        response = app.test_client().get("/healthz")
+        assert response.status_code == 503 and time.monotonic() - started < 5
+        # An ordinary page fails fast too (the connect timeout), with an error page instead of hanging.
+        started = time.monotonic()
+        assert app.test_client().get("/feed/0123456789abcdef.ics").status_code >= 400
+        assert time.monotonic() - started < 10
+    finally:
+        listener.close()

@@ -1,5 +1,7 @@
+import time
 from datetime import UTC, date, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from tests.factories import make_task
@@ -46,7 +48,35 @@ def test_it_plans_only_while_holding_the_lock(app, personas):
 def test_it_schedules_every_job_in_the_office_time_zone(app):
     scheduler, lock = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"plan_reminders", "send_mail", "roll_up_drafts"}
+    assert set(jobs) == {"plan_reminders", "send_mail", "tidy_up", "roll_up_drafts"}
     assert all(str(job.trigger.timezone) == "Asia/Shanghai" for job in jobs.values())
     assert str(scheduler.timezone) == "Asia/Shanghai"
     lock.release()
+
+
+def test_it_takes_a_lost_lock_back_or_steps_down(app):
+    """The database drops the lock holder's connection: the next job finds out before it runs."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("advisory locks are PostgreSQL's; SQLite's lock file cannot be lost")
+    first, second = SchedulerLock(app), SchedulerLock(app)
+    try:
+        assert first.acquire() and not second.acquire()
+        pid = first._connection.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        first._connection.commit()
+        with app.app_context():
+            db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            db.session.commit()
+            gone = sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+            for _ in range(100):  # the termination is asynchronous
+                if not db.session.execute(gone, {"pid": pid}).scalar():
+                    break
+                db.session.commit()
+                time.sleep(0.05)
+        assert second.acquire()  # the lock was free: the other scheduler takes over
+        assert not first.acquire()  # and the first one, finding its connection gone, steps down
+        second.release()
+        assert first.acquire()  # once free again, it takes the lock back
+    finally:
+        first.release()
+        second.release()

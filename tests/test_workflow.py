@@ -14,6 +14,7 @@ from tracker.models import (
     AuditEvent,
     Department,
     EvidenceAttachment,
+    ExtensionRequest,
     ExtensionStatus,
     Notification,
     Priority,
@@ -273,3 +274,40 @@ def test_it_audits_each_step_with_before_and_after(people):
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "task_acknowledged"))
     assert event.before == {"assignment": "assigned"} and event.after == {"assignment": "acknowledged"}
     assert db.session.get(Department, task.lead_department_id).name == "交警支队"
+
+
+def test_it_refuses_to_approve_an_extension_that_no_longer_moves_the_deadline_forward(people):
+    task = acknowledged_task(people)
+    request = workflow.request_extension(
+        task, people["bob"], new_deadline=TODAY + timedelta(days=40), reason="等待批复", now=FROZEN_NOW
+    )
+    task.deadline = TODAY + timedelta(days=60)  # reassigned meanwhile with a later deadline
+    with pytest.raises(workflow.WorkflowError, match="同意将使时限提前"):
+        workflow.decide_extension(request, people["alice"], approve=True, note="", now=FROZEN_NOW)
+    workflow.decide_extension(request, people["alice"], approve=False, note="时限已另行调整", now=FROZEN_NOW)
+    assert task.deadline == TODAY + timedelta(days=60)
+
+
+def test_a_task_keeps_one_pending_extension_request_even_past_the_check(people):
+    task = acknowledged_task(people)
+    workflow.request_extension(
+        task, people["bob"], new_deadline=TODAY + timedelta(days=40), reason="一", now=FROZEN_NOW
+    )
+    db.session.commit()
+    twin = ExtensionRequest(
+        task_id=task.id, reason="二", requested_deadline=TODAY + timedelta(days=50), created_at=FROZEN_NOW
+    )
+    db.session.add(twin)  # as a second request racing past the check would
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_it_stores_a_report_sent_twice_from_the_same_form_once(people):
+    task = acknowledged_task(people)
+    workflow.record_progress(
+        task, people["bob"], percent=30, text="一", files=[], now=FROZEN_NOW, submission_token="t1"
+    )
+    db.session.commit()
+    assert workflow.already_submitted("t1") and not workflow.already_submitted("t2")
+    assert not workflow.already_submitted(None)

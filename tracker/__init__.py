@@ -11,6 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import PROJECT_ROOT, Config, config_for_env, settings_from_env
 
+CONNECT_TIMEOUT_SECONDS = 3  # PostgreSQL: how long to wait for a connection before the request fails
+
 
 def create_app(config_class: type[Config] | None = None, overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: class defaults, then ``TRACKER_*`` environment variables, then ``overrides``.
@@ -33,10 +35,13 @@ def create_app(config_class: type[Config] | None = None, overrides: dict[str, An
         proxies = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
+    register_logging(app)
     register_extensions(app)
+    register_request_guards(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_security(app)
     register_commands(app)
     return app
 
@@ -51,7 +56,11 @@ def configure_database_url(app: Flask) -> None:
         # Several threads (web, scheduler) share the file: wait for a lock instead of failing.
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     else:
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+        # A database that does not answer fails a request within seconds instead of hanging it.
+        app.config.setdefault(
+            "SQLALCHEMY_ENGINE_OPTIONS",
+            {"pool_pre_ping": True, "pool_timeout": 5, "connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}},
+        )
 
 
 def configure_secret_key(app: Flask) -> None:
@@ -90,6 +99,18 @@ def register_extensions(app: Flask) -> None:
 
     with app.app_context():
         enable_sqlite_pragmas(db.engine)
+
+
+def register_logging(app: Flask) -> None:
+    from tracker.logs import configure
+
+    configure(app)
+
+
+def register_request_guards(app: Flask) -> None:
+    from tracker.views.guards import register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -132,6 +153,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from tracker.views.filters import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from tracker.security import register
 
     register(app)
 

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from tracker import cli_doctor, cli_drafts, cli_mail, cli_people, cli_reminders
+from tracker import cli_backup, cli_doctor, cli_drafts, cli_mail, cli_people, cli_reminders
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
-from tracker.importer import ParsedReport, ReportImportError, parse_report
+from tracker.importer import ParsedReport, ReportImportError, parse_report_within
 from tracker.services.reports import DuplicateReportError, store_report
 
 
@@ -28,7 +28,7 @@ def import_report_command(file: Path, dry_run: bool, as_json: bool) -> None:
     """
     data = file.read_bytes()
     try:
-        parsed = parse_report(data, file.name)
+        parsed = parse_report_within(data, file.name, current_app.config["IMPORT_TIMEOUT_SECONDS"])
     except ReportImportError as error:
         raise click.ClickException(error.message) from error
     if dry_run:
@@ -97,3 +97,4 @@ def register(app: Flask) -> None:
     cli_mail.register(app)
     cli_drafts.register(app)
     cli_doctor.register(app)
+    cli_backup.register(app)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -23,3 +25,25 @@ def enable_sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+def check_database(engine: Engine, timeout: float) -> str | None:
+    """None when the database answers ``SELECT 1`` within ``timeout`` seconds, else why not.
+
+    The check runs in a thread of its own and is abandoned at the timeout: a database that
+    accepts connections but never answers would otherwise hold the caller for minutes.
+    """
+    outcome: list[str | None] = []
+
+    def ask() -> None:
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+            outcome.append(None)
+        except sa.exc.SQLAlchemyError as error:
+            outcome.append(type(error).__name__)
+
+    worker = threading.Thread(target=ask, name="database-check", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return outcome[0] if outcome else "timeout"

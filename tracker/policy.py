@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.sql.elements import ColumnElement
 
-from tracker.models import Role, Task, User, task_co_departments
+from tracker.models import Department, Role, Task, User, task_co_departments
 
 
 class Action(enum.StrEnum):
@@ -104,6 +104,25 @@ def visible_tasks(user: User) -> ColumnElement[bool]:
         task_co_departments.c.task_id == Task.id, task_co_departments.c.department_id == user.department_id
     )
     return sa.or_(mine, Task.lead_department_id == user.department_id, co_department)
+
+
+def visible_people(user: User) -> ColumnElement[bool]:
+    """SQL condition on ``User``: whose names ``user`` may see outside the tasks shown to them
+    (filters, the words describing an export): everyone for the oversight roles, else the
+    people of one's own department."""
+    if user.role in OVERSIGHT_ROLES:
+        return sa.true()
+    if user.department_id is not None:
+        return sa.or_(User.department_id == user.department_id, User.id == user.id)
+    return User.id == user.id
+
+
+def visible_departments(user: User) -> ColumnElement[bool]:
+    """SQL condition on ``Department``, likewise: every department for the oversight roles, else
+    the user's own."""
+    if user.role in OVERSIGHT_ROLES:
+        return sa.true()
+    return Department.id == user.department_id if user.department_id is not None else sa.false()
 
 
 def _root(task: Task) -> Task:

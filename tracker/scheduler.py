@@ -1,5 +1,6 @@
-"""The scheduler: plans reminders, sends the outbox and rolls new progress into the drafts of
-next year's report, on a clock, in Asia/Shanghai.
+"""The scheduler: plans reminders, sends the outbox, rolls new progress into the drafts of
+next year's report and, when BACKUP_DIR is set, writes the nightly backup, on a clock, in
+Asia/Shanghai.
 
 Jobs are thin: each pushes an app context and calls a service. Only one scheduler works at a
 time (a PostgreSQL advisory lock held for the scheduler's life, or a lock file on SQLite); a
@@ -39,6 +40,8 @@ ADVISORY_LOCK_KEY = 0x7472_6163  # "trac"
 # A daily run at the roll-up hour: a scheduler that was busy or restarting may start it this
 # late. Running it twice in a day is harmless (nothing new, nothing written; mails are deduplicated).
 ROLLUP_GRACE_SECONDS = 4 * 3600
+# The nightly backup may start this late too; a second archive in a night is merely one more file.
+BACKUP_GRACE_SECONDS = 4 * 3600
 
 
 class SchedulerLock:
@@ -56,8 +59,34 @@ class SchedulerLock:
         return self._connection is not None or self._file is not None
 
     def acquire(self) -> bool:
+        """Hold the lock, or say that another scheduler does. Checked before every job: a lock
+        lost with its connection (a database restart, a dropped network) is taken again if free,
+        else this scheduler steps down and idles."""
         with self._guard:
+            if self.held and not self._still_held():
+                log.warning("the scheduler lock was lost with its database connection")
+                self._forget_connection()
             return self._acquire()
+
+    def _still_held(self) -> bool:
+        """A session advisory lock lives as long as its connection: is the connection alive?"""
+        if self._connection is None:
+            return True  # the lock file is held for the life of this process
+        try:
+            self._connection.execute(sa.text("SELECT 1"))
+            self._connection.commit()
+        except sa.exc.SQLAlchemyError:
+            return False
+        return True
+
+    def _forget_connection(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.invalidate()
+                self._connection.close()
+            except sa.exc.SQLAlchemyError:
+                pass
+            self._connection = None
 
     def _acquire(self) -> bool:
         if self.held:
@@ -89,11 +118,14 @@ class SchedulerLock:
     def release(self) -> None:
         if self._connection is not None:
             # Closing only returns the connection to the pool, where the session (and the lock)
-            # would live on: unlock first.
-            self._connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            self._connection.commit()
-            self._connection.close()
-            self._connection = None
+            # would live on: unlock first. A connection already gone took the lock with it.
+            try:
+                self._connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                self._connection.commit()
+                self._connection.close()
+                self._connection = None
+            except sa.exc.SQLAlchemyError:
+                self._forget_connection()
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -125,6 +157,18 @@ def send_mail(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> A
         return sender.send_due(now or utcnow())
 
 
+def tidy_up(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> int | None:
+    """Hourly housekeeping: forget sign-in counters of windows long gone. Returns how many went."""
+    if not lock.acquire():
+        return None
+    from tracker.services import accounts
+
+    with app.app_context():
+        purged = accounts.purge_sign_in_counters(now or utcnow())
+        db.session.commit()
+        return purged
+
+
 def roll_up_drafts(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> int | None:
     """On the roll-up's days, bring new progress into every draft. Returns how many drafts got a
     new version (None without the lock, 0 on other days)."""
@@ -140,6 +184,20 @@ def roll_up_drafts(app: Flask, lock: SchedulerLock, now: datetime | None = None)
         written = drafts.roll_up_all(now)
         db.session.commit()
         return len(written)
+
+
+def back_up(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> Path | None:
+    """Write the nightly archive into BACKUP_DIR and delete the oldest beyond BACKUP_KEEP. Returns
+    the new archive (None without the lock)."""
+    if not lock.acquire():
+        return None
+    from tracker.services import backup
+
+    with app.app_context():
+        nightly = backup.nightly_backup(Path(app.config["BACKUP_DIR"]), app.config["BACKUP_KEEP"], now or utcnow())
+        for warning in nightly.summary.warnings():
+            app.logger.error("nightly backup: %s", warning)
+        return nightly.summary.path
 
 
 def _beat() -> None:
@@ -172,12 +230,27 @@ def build_scheduler(app: Flask, *, blocking: bool = False) -> tuple[BaseSchedule
     )
 
     scheduler.add_job(
+        tidy_up,
+        IntervalTrigger(hours=1, timezone=zone),
+        args=[app, lock],
+        id="tidy_up",
+        next_run_time=datetime.now(zone),
+    )
+    scheduler.add_job(
         roll_up_drafts,
         CronTrigger(hour=app.config["DRAFT_ROLLUP_HOUR"], minute=0, timezone=zone),
         args=[app, lock],
         id="roll_up_drafts",
         misfire_grace_time=ROLLUP_GRACE_SECONDS,
     )
+    if app.config["BACKUP_DIR"]:
+        scheduler.add_job(
+            back_up,
+            CronTrigger(hour=app.config["BACKUP_HOUR"], minute=0, timezone=zone),
+            args=[app, lock],
+            id="back_up",
+            misfire_grace_time=BACKUP_GRACE_SECONDS,
+        )
 
     def report(event: JobExecutionEvent) -> None:
         if event.exception is not None:

@@ -165,6 +165,30 @@ def database_is_empty() -> bool:
     )
 
 
+def active_demo_accounts() -> list[str]:
+    """The demo's accounts still active in this database (their password is published)."""
+    emails = [email for email, *_ in USERS]
+    return list(db.session.scalars(sa.select(User.email).where(User.email.in_(emails), User.is_active.is_(True))))
+
+
+def refuse_demo_accounts_in_production() -> None:
+    """Raise RuntimeError when a production deployment still has active demo accounts: anyone
+    who read the README could sign in with them."""
+    if current_app.config["ENV"] != "production":
+        return
+    try:
+        present = active_demo_accounts()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return  # no schema yet: `flask db upgrade` comes first
+    if present:
+        raise RuntimeError(
+            "生产环境中仍有启用的演示账号（密码已公开），拒绝启动："
+            + "、".join(present)
+            + "。请先用 flask --app tracker create-user 建立正式的管理员账号，再在系统管理中停用这些账号。"
+        )
+
+
 def load_demo(*, today: date, now: datetime) -> DemoSummary:
     """Add the demo data (not committed). Refuses in production and on a database with data."""
     if current_app.config["ENV"] == "production":

@@ -1,6 +1,6 @@
 """The domain schema. Migrations in ``migrations/`` create it; nothing calls create_all outside tests."""
 
-from tracker.models.audit import AuditEvent
+from tracker.models.audit import AuditEvent, SignInCounter
 from tracker.models.calendar import CalendarDay
 from tracker.models.drafts import Draft, DraftStructure, DraftVersion, VersionReason
 from tracker.models.outbox import Notification, NotificationStatus, OfflineChase, Setting
@@ -51,6 +51,7 @@ __all__ = [
     "ReportStatus",
     "Role",
     "Setting",
+    "SignInCounter",
     "ShortcomingMeasureLink",
     "SourceReport",
     "Task",

@@ -10,6 +10,17 @@ from tracker.extensions import db
 from tracker.models.types import UTCDateTime, utcnow
 
 
+class SignInCounter(db.Model):
+    """Failed sign-ins in the current window for one key ("pair:{email}|{address}" or
+    "address:{address}"), counted by an atomic upsert so parallel guesses cannot overrun the limit."""
+
+    __tablename__ = "sign_in_counters"
+
+    key: Mapped[str] = mapped_column(sa.String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class AuditEvent(db.Model):
     """Append-only record of who changed what, with the values before and after."""
 

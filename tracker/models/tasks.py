@@ -172,6 +172,8 @@ class ProgressUpdate(db.Model):
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)
     percent_done: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text)
+    # The form's one-time token: a double-clicked or resent report is stored once.
+    submission_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     task: Mapped[Task] = relationship(back_populates="progress_updates")
@@ -202,9 +204,19 @@ class EvidenceAttachment(db.Model):
 
 
 class ExtensionRequest(db.Model):
-    """A 延期申请: the department asks for a new deadline; the legal office approves or refuses."""
+    """A 延期申请: the department asks for a new deadline; the legal office approves or refuses.
+    A task has at most one pending request (a partial unique index), however fast the clicks."""
 
     __tablename__ = "extension_requests"
+    __table_args__ = (
+        sa.Index(
+            "uq_extension_requests_one_pending",
+            "task_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)

@@ -1,25 +1,34 @@
-"""Signing in, with a throttle against password guessing.
+"""Signing in, with a throttle against password guessing that cannot be turned against users.
 
-The throttle counts ``login_failed`` audit events in the database, so it holds across web workers
-and processes, on SQLite and PostgreSQL alike; a per-process memory counter would not.
+Failed attempts are counted per (account, address) pair and per address, in ``sign_in_counters``,
+by an atomic upsert made *before* the password is checked and committed at once: parallel
+guesses each take a number, and those past the limit are refused without a check. Refusing by
+pair, not by account, keeps an account usable from every other address while someone guesses at
+it; the per-address limit is high enough for an office behind one NAT address. A successful
+sign-in gives its attempt back. Only known accounts' failures are audited, so anonymous guesses
+write nothing but their counter rows.
 """
 
 from __future__ import annotations
 
 import math
+import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import ngettext
+from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.extensions import db
-from tracker.models import AuditEvent, User
+from tracker.models import SignInCounter, User
+from tracker.models.types import UTCDateTime
 from tracker.services.audit import record_event
 
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
+MAX_FAILURES_PER_PAIR = 5  # one account from one address
+MAX_FAILURES_PER_ADDRESS = 100  # every account from one address (an office behind one NAT address)
 FAILURE_WINDOW = timedelta(minutes=15)
 
 
@@ -44,75 +53,122 @@ class SignInThrottled(Exception):
         super().__init__(self.message)
 
 
-def authenticate(email: str, password: str, *, now: datetime, remote_addr: str | None) -> User | None:
-    """The active user with this email and password, or None. Every outcome is audited.
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt that was allowed to go ahead: who, from where, under which counters."""
 
-    Raises :class:`SignInThrottled` (after adding a ``login_throttled`` event) when the account or
-    the address has failed too often within :data:`FAILURE_WINDOW`; the password is then not
-    checked at all, so even the right one is refused. The caller commits.
-    """
+    email: str
+    user: User | None
+    remote_addr: str | None
+    keys: tuple[str, ...]
+
+
+def reserve_attempt(email: str, *, now: datetime, remote_addr: str | None) -> Attempt:
+    """Count this attempt against its pair and its address, and refuse it when either is past
+    its limit (:class:`SignInThrottled`, after auditing the first refusal of the window). The
+    caller commits before checking the password, so that other attempts see the count."""
     normalized = email.strip().lower()[:254]
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == normalized))
-    refusal = _throttle(user, normalized, remote_addr, now=now)
-    if refusal is not None:
-        record_event(
-            "login_throttled",
-            now=now,
-            object_type="user",
-            object_id=user.id if user is not None else None,
-            after={"email": normalized, "retry_at": refusal.retry_at.isoformat()},
-            remote_addr=remote_addr,
-        )
-        raise refusal
+    pair = f"pair:{normalized}|{remote_addr or '-'}"
+    keys = (pair, f"address:{remote_addr}") if remote_addr else (pair,)
+    for key, limit in zip(keys, (MAX_FAILURES_PER_PAIR, MAX_FAILURES_PER_ADDRESS), strict=False):
+        attempts, window_start = _count(key, now)
+        if attempts > limit:
+            refusal = SignInThrottled(window_start + FAILURE_WINDOW, now=now, per_address=key != pair)
+            if attempts == limit + 1:
+                record_event(
+                    "login_throttled",
+                    now=now,
+                    object_type="user",
+                    object_id=user.id if user is not None else None,
+                    after={"email": normalized, "retry_at": refusal.retry_at.isoformat()},
+                    remote_addr=remote_addr,
+                )
+            raise refusal
+    return Attempt(normalized, user, remote_addr, keys)
+
+
+def check_attempt(attempt: Attempt, password: str, *, now: datetime) -> User | None:
+    """The active user whose password this is, or None. A success gives the attempt back to its
+    counters; a known account's failure is audited. The caller commits."""
+    user = attempt.user
     if user is None:
         # Spend the time a real check takes, so the answer's speed does not reveal who has an account.
         check_password_hash(_dummy_hash(), password)
-    elif user.is_active and user.check_password(password):
-        record_event("login", now=now, actor=user, object_type="user", object_id=user.id, remote_addr=remote_addr)
+        return None
+    if user.is_active and user.check_password(password):
+        _give_back(attempt.keys)
+        record_event(
+            "login", now=now, actor=user, object_type="user", object_id=user.id, remote_addr=attempt.remote_addr
+        )
         return user
     record_event(
         "login_failed",
         now=now,
         object_type="user",
-        object_id=user.id if user is not None else None,
-        after={"email": normalized},
-        remote_addr=remote_addr,
+        object_id=user.id,
+        after={"email": attempt.email},
+        remote_addr=attempt.remote_addr,
     )
     return None
 
 
-def _throttle(user: User | None, email: str, remote_addr: str | None, *, now: datetime) -> SignInThrottled | None:
-    """The refusal to raise, or None when this attempt may go ahead."""
-    failures = sa.select(AuditEvent.created_at).where(
-        AuditEvent.action == "login_failed", AuditEvent.created_at > now - FAILURE_WINDOW
-    )
-    # A known account is matched by id (the (object_type, object_id, created_at) index serves it);
-    # an unknown email by its text, so that the throttle does not tell which emails exist.
-    if user is not None:
-        account = failures.where(AuditEvent.object_type == "user", AuditEvent.object_id == user.id)
-    else:
-        account = failures.where(
-            AuditEvent.object_type == "user",
-            AuditEvent.object_id.is_(None),
-            sa.func.lower(AuditEvent.after["email"].as_string()) == email,
+def authenticate(email: str, password: str, *, now: datetime, remote_addr: str | None) -> User | None:
+    """:func:`reserve_attempt` then :func:`check_attempt`, in one transaction (for the CLI and
+    tests; the sign-in page commits between the two)."""
+    return check_attempt(reserve_attempt(email, now=now, remote_addr=remote_addr), password, now=now)
+
+
+def sign_out(user: User, *, now: datetime, remote_addr: str | None) -> None:
+    """End the user's sessions on the server: a new session token makes every cookie issued
+    before it (this one, a copied one, remember-me on another device) sign in nobody."""
+    user.session_token = secrets.token_hex(16)
+    record_event("logout", now=now, actor=user, object_type="user", object_id=user.id, remote_addr=remote_addr)
+
+
+def _count(key: str, now: datetime) -> tuple[int, datetime]:
+    """Add one attempt to ``key``'s window, starting a new window when the old one has passed;
+    returns (attempts in the window, its start). One statement, so it is atomic."""
+    expired = SignInCounter.window_start <= sa.bindparam("cutoff", now - FAILURE_WINDOW, type_=UTCDateTime)
+    started = sa.bindparam("now", now, type_=UTCDateTime)
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(SignInCounter)
+        .values(key=key, failures=1, window_start=now)
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "failures": sa.case((expired, 1), else_=SignInCounter.failures + 1),
+                "window_start": sa.case((expired, started), else_=SignInCounter.window_start),
+            },
         )
-    retry_at = _retry_at(account, MAX_FAILURES_PER_ACCOUNT)
-    if retry_at is not None:
-        return SignInThrottled(retry_at, now=now, per_address=False)
-    if remote_addr:
-        retry_at = _retry_at(failures.where(AuditEvent.remote_addr == remote_addr), MAX_FAILURES_PER_ADDRESS)
-        if retry_at is not None:
-            return SignInThrottled(retry_at, now=now, per_address=True)
-    return None
+        .returning(SignInCounter.failures, SignInCounter.window_start)
+    )
+    attempts, window_start = db.session.execute(statement).one()
+    return attempts, window_start
 
 
-def _retry_at(failures: sa.Select[tuple[datetime]], limit: int) -> datetime | None:
-    """When the window will hold fewer than ``limit`` of ``failures`` again, or None if it already does.
+def _give_back(keys: tuple[str, ...]) -> None:
+    # One row at a time, in the order they were counted (pair, then address), as every attempt
+    # takes them: two transactions taking the same two rows in opposite orders would deadlock.
+    for key in keys:
+        db.session.execute(
+            sa.update(SignInCounter)
+            .where(SignInCounter.key == key, SignInCounter.failures > 0)
+            .values(failures=SignInCounter.failures - 1)
+            .execution_options(synchronize_session=False)
+        )
 
-    That is when the ``limit``-th most recent failure leaves the window.
-    """
-    oldest_that_counts = db.session.scalar(failures.order_by(AuditEvent.created_at.desc()).offset(limit - 1).limit(1))
-    return oldest_that_counts + FAILURE_WINDOW if oldest_that_counts is not None else None
+
+def purge_sign_in_counters(now: datetime) -> int:
+    """Delete the counters of windows long gone (run by the scheduler, not during a sign-in, so
+    that a sign-in touches no row but its own two). Returns how many went."""
+    result = db.session.execute(
+        sa.delete(SignInCounter)
+        .where(SignInCounter.window_start < now - 2 * FAILURE_WINDOW)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 @cache

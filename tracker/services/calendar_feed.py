@@ -7,6 +7,7 @@ address; revoking ends it without a replacement.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -121,17 +122,26 @@ def feed_for(user: User, today: date, *, task_url: Callable[[int], str], uid_dom
     return calendar.to_ical()
 
 
+# Control characters (other than line breaks, which iCalendar escapes) have no place in a calendar:
+# some clients refuse the whole feed over one.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    return CONTROL_CHARACTERS.sub("", text)
+
+
 def _event(task: Task, url: str, uid_domain: str) -> Event:
     assert task.deadline is not None
     label = task.report_item.number_label if task.report_item is not None else ""
-    name = f"{label}{task.title}"
+    name = _clean(f"{label}{task.title}")
     lines = [
-        _("牵头单位：%(department)s", department=task.lead_department.name if task.lead_department else "—"),
+        _("牵头单位：%(department)s", department=_clean(task.lead_department.name) if task.lead_department else "—"),
         _("状态：%(state)s", state=_(STATE_NAMES[task.state])),
         _("进度 %(percent)s%%", percent=task.percent_done),
     ]
     if task.parent is not None:
-        lines.append(_("所属任务：%(title)s", title=task.parent.title))
+        lines.append(_("所属任务：%(title)s", title=_clean(task.parent.title)))
     lines.append(url)
     event = Event.new(
         uid=f"task-{task.id}@{uid_domain}",

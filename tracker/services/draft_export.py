@@ -11,6 +11,7 @@ Windows fonts named in the document's font table (``official_docx.FALLBACK_FONTS
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Callable
@@ -92,8 +93,8 @@ def to_markdown(content: DraftContent) -> str:
 
 
 def markdown_headings(markdown: str) -> list[tuple[int, str]]:
-    """(level, text) of each ATX heading, in order; "#" is level 1. Lines inside fenced code
-    are not headings."""
+    """(level, text) of each ATX heading, in order, its HTML entities read back as characters;
+    "#" is level 1. Lines inside fenced code are not headings."""
     headings = []
     fenced = False
     for line in markdown.splitlines():
@@ -102,7 +103,7 @@ def markdown_headings(markdown: str) -> list[tuple[int, str]]:
             continue
         match = None if fenced else _ATX_HEADING.match(line)
         if match:
-            headings.append((len(match.group(1)), match.group(2) or ""))
+            headings.append((len(match.group(1)), html.unescape(match.group(2) or "")))
     return headings
 
 
@@ -199,10 +200,12 @@ def _table_row(cells: list[str] | tuple[str, ...]) -> str:
 
 
 def _markdown_paragraph(text: str) -> str:
-    """The text as it stands, but a paragraph that would read as a heading is escaped."""
+    """The text as it stands, but HTML is escaped (Markdown renderers pass tags through) and a
+    paragraph that would read as a heading is escaped too."""
+    text = html.escape(text, quote=False)
     return "\\" + text.lstrip() if _ATX_HEADING.match(text) else text
 
 
 def _one_line(text: str) -> str:
-    """Text for a heading or a table cell, which end at the line's end."""
-    return _LINE_BREAKS.sub(" ", text).strip()
+    """Text for a heading or a table cell, which end at the line's end; HTML escaped."""
+    return html.escape(_LINE_BREAKS.sub(" ", text).strip(), quote=False)

@@ -114,6 +114,8 @@ def reactivate_user(user: User, *, actor: User | None, now: datetime) -> None:
         raise PeopleError(
             _("用户所在部门“%(department)s”已停用，请先为其选择其他部门或启用该部门。", department=user.department.name)
         )
+    # A feed address handed out before the deactivation must not come back to life with the account.
+    user.calendar_token = None
     _set_active(user, True, actor=actor, now=now)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from tracker.clock import local_date
@@ -34,6 +35,7 @@ from tracker.models import (
     UpdateKind,
     User,
 )
+from tracker.names import STATE_NAMES
 from tracker.policy import OFFICE_ROLES, Action, can
 from tracker.services import evidence
 from tracker.services.audit import record_event
@@ -69,6 +71,31 @@ class ConflictError(WorkflowError):
         self.changes = changes
 
 
+# What the task holds, shown to someone whose save lost a race to another.
+CURRENT_LABELS = {
+    "state": N_("办理状态"),
+    "percent_done": N_("完成进度"),
+    "deadline": N_("完成时限"),
+    "lead_department": N_("牵头单位"),
+    "assignee": N_("责任人"),
+}
+
+
+def changed_meanwhile(task: Task) -> ConflictError:
+    """The conflict to show when another request saved ``task`` between this one's read and write."""
+    return ConflictError([(_(label), _display(getattr(task, field))) for field, label in CURRENT_LABELS.items()])
+
+
+def already_submitted(submission_token: str | None) -> bool:
+    """Whether a report (progress or closure) was already stored from the form with this token."""
+    if not submission_token:
+        return False
+    return (
+        db.session.scalar(sa.select(ProgressUpdate.id).where(ProgressUpdate.submission_token == submission_token))
+        is not None
+    )
+
+
 def snapshot(task: Task) -> dict[str, Any]:
     """The audited fields as JSON-friendly values."""
     values: dict[str, Any] = {}
@@ -97,8 +124,10 @@ def check_version(task: Task, expected_version: int | None, labels: dict[str, st
 
 
 def _display(value: Any) -> str:
-    if isinstance(value, Department):
+    if isinstance(value, Department | User):
         return value.name
+    if isinstance(value, TaskState):
+        return _(STATE_NAMES[value])
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list):
@@ -365,7 +394,14 @@ def assign_staff(task: Task, actor: User, staff: User | None, now: datetime) -> 
 
 
 def record_progress(
-    task: Task, author: User, *, percent: int, text: str, files: list[evidence.Upload], now: datetime
+    task: Task,
+    author: User,
+    *,
+    percent: int,
+    text: str,
+    files: list[evidence.Upload],
+    now: datetime,
+    submission_token: str | None = None,
 ) -> ProgressUpdate:
     """反馈: what was done, the percent complete, and any evidence files. The lead department's
     report sets the task's percent and state; a co-department's is stored as its own 协办反馈
@@ -378,7 +414,9 @@ def record_progress(
         evidence.check_upload(upload)
     before = snapshot(task)
     co_department = reporting_co_department(task, author)
-    update = ProgressUpdate(task=task, author=author, percent_done=percent, text=text, created_at=now)
+    update = ProgressUpdate(
+        task=task, author=author, percent_done=percent, text=text, created_at=now, submission_token=submission_token
+    )
     if co_department is None:
         update.department_id = _lead_department_id(task)
         task.percent_done = percent
@@ -464,6 +502,17 @@ def decide_extension(request: ExtensionRequest, actor: User, *, approve: bool, n
     task = request.task
     if not approve:
         note = _required(note, _("不同意延期时请填写理由。"))
+    elif task.state not in WORKABLE_STATES:
+        raise WorkflowError(_("此任务已提交办结、办结、暂缓或撤销，不能再同意延期；请选择不同意并说明理由。"))
+    elif task.deadline is not None and request.requested_deadline <= task.deadline:
+        # The deadline moved since the request (another extension, a new 交办): approving would move it back.
+        raise WorkflowError(
+            _(
+                "申请延期至%(requested)s，但完成时限已调整为%(deadline)s，同意将使时限提前；请选择不同意。",
+                requested=_date(request.requested_deadline),
+                deadline=_date(task.deadline),
+            )
+        )
     before = snapshot(task)
     request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     request.decided_by_id = actor.id
@@ -489,6 +538,7 @@ def submit_closure(
     files: list[evidence.Upload],
     now: datetime,
     on_behalf_note: str | None = None,
+    submission_token: str | None = None,
 ) -> None:
     """办结申请: a summary and at least one piece of evidence, from the department (or the legal
     office on its behalf, with a note); the legal office is told and then verifies."""
@@ -508,6 +558,7 @@ def submit_closure(
         percent_done=100,
         text=summary,
         created_at=now,
+        submission_token=submission_token,
     )
     db.session.add(update)
     task.closure_summary = summary

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from tracker.clock import utcnow
 from tracker.extensions import db, login_manager
 from tracker.models import User
-from tracker.services.accounts import SignInThrottled, authenticate
+from tracker.services.accounts import SignInThrottled, check_attempt, reserve_attempt, sign_out
 from tracker.views.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -31,7 +31,13 @@ def load_user(user_id: str) -> User | None:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: an absolute or scheme-relative ``next`` could send the user away."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+        and target.isprintable()  # no CR/LF (header injection) or other control characters
+    ):
         return target
     return url_for("main.index")
 
@@ -43,11 +49,13 @@ def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = authenticate(form.email.data, form.password.data, now=utcnow(), remote_addr=request.remote_addr)
+            attempt = reserve_attempt(form.email.data, now=utcnow(), remote_addr=request.remote_addr)
         except SignInThrottled as refusal:
-            db.session.commit()  # keep the audit event of the refusal
+            db.session.commit()  # keep the count and the audit event of the refusal
             flash(refusal.message, "error")
             return render_template("auth/login.html", form=form), 429
+        db.session.commit()  # the attempt counts before the (slow) password check, for parallel guesses too
+        user = check_attempt(attempt, form.password.data, now=utcnow())
         db.session.commit()
         if user is not None:
             next_url = _safe_next(request.args.get("next"))
@@ -61,6 +69,9 @@ def login() -> str | Response:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
+    """Sign out here and everywhere: the session ends on the server, not just in this browser."""
+    sign_out(current_user._get_current_object(), now=utcnow(), remote_addr=request.remote_addr)
+    db.session.commit()
     logout_user()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("auth.login"))

@@ -27,7 +27,7 @@ def _wants_json() -> bool:
     return request.is_json or best == "application/json"
 
 
-def _render(status: int, message: object) -> tuple[str | Response, int]:
+def render_error(status: int, message: object) -> tuple[str | Response, int]:
     db.session.rollback()
     message = str(message)  # a lazy message, in the user's language
     if _wants_json():
@@ -38,19 +38,19 @@ def _render(status: int, message: object) -> tuple[str | Response, int]:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> tuple[str | Response, int]:
-        return _render(400, CSRF_MESSAGE)
+        return render_error(400, CSRF_MESSAGE)
 
     @app.errorhandler(413)
     def too_large(_error: HTTPException) -> tuple[str | Response, int]:
         limit = app.config["MAX_UPLOAD_MB"]
-        return _render(413, _("上传的文件过大：单个文件不能超过 %(limit)s MB。", limit=limit))
+        return render_error(413, _("上传的文件过大：单个文件不能超过 %(limit)s MB。", limit=limit))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str | Response, int]:
         status = error.code or 500
-        return _render(status, MESSAGES.get(status, error.description or MESSAGES[400]))
+        return render_error(status, MESSAGES.get(status, error.description or MESSAGES[400]))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[str | Response, int]:
         app.logger.exception("unhandled error: %s", error)
-        return _render(500, MESSAGES[500])
+        return render_error(500, MESSAGES[500])

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from tracker.clock import local_today, local_zone
 from tracker.extensions import db
 from tracker.models import Department, SourceReport, User
-from tracker.policy import Action, require
+from tracker.policy import Action, require, visible_departments, visible_people
 from tracker.services import bulletin, dashboard, deadlines, ledger, task_query
 from tracker.services.task_query import MANUAL_KIND, TaskFilter
 from tracker.services.workdays import WorkCalendar
@@ -103,7 +103,9 @@ def describe(wanted: TaskFilter) -> list[str]:
     """The filter in words, in the user's language ("牵头单位：交警支队"); empty for no filter."""
     parts = []
     if wanted.department_id is not None:
-        name = db.session.scalar(sa.select(Department.name).where(Department.id == wanted.department_id))
+        name = db.session.scalar(
+            sa.select(Department.name).where(Department.id == wanted.department_id, visible_departments(current_user))
+        )
         parts.append(_("牵头单位：%(name)s", name=name or wanted.department_id))
     if wanted.state is not None:
         parts.append(_("状态：%(name)s", name=_(STATE_NAMES[wanted.state])))
@@ -116,7 +118,9 @@ def describe(wanted: TaskFilter) -> list[str]:
         kind = _("自建任务") if wanted.kind == MANUAL_KIND else _(KIND_NAMES[wanted.kind])
         parts.append(_("类别：%(name)s", name=kind))
     if wanted.assignee_id is not None:
-        name = db.session.scalar(sa.select(User.name).where(User.id == wanted.assignee_id))
+        name = db.session.scalar(
+            sa.select(User.name).where(User.id == wanted.assignee_id, visible_people(current_user))
+        )
         parts.append(_("责任人：%(name)s", name=name or wanted.assignee_id))
     if wanted.deadline_from is not None or wanted.deadline_to is not None:
         parts.append(

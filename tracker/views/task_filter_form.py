@@ -18,6 +18,7 @@ from tracker.i18n import N_
 from tracker.models import Department, Role, SourceReport, TaskState, User
 from tracker.services.task_query import KINDS, LIGHTS, MANUAL_KIND, SORTS, TaskFilter
 from tracker.views.filters import KIND_NAMES, LIGHT_NAMES, STATE_NAMES
+from tracker.views.guards import MAX_ID
 from tracker.views.task_forms import ChineseDateField
 
 SORT_NAMES = {
@@ -109,4 +110,4 @@ class TaskFilterForm(Form):
 
 
 def _positive(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and int(value) > 0 else None
+    return int(value) if value and value.isdigit() and 0 < int(value) <= MAX_ID else None

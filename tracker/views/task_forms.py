@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,10 @@ class ChineseDateField(DateField):
             raise ValueError(
                 gettext("“%(value)s”不是有效的日期，请按“年-月-日”填写，例如 2026-12-31。", value=valuelist[0])
             ) from exc
+
+
+def new_submission_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 def optional_int(value: Any) -> int | None:
@@ -94,6 +99,7 @@ class ProgressForm(FlaskForm):
     )
     text = TextAreaField(_l("进展情况"), validators=[DataRequired(_l("请填写进展情况。")), Length(max=20000)])
     files = MultipleFileField(_l("佐证材料"))
+    submission = HiddenField(default=new_submission_token)  # one report per form shown
 
 
 class ExtensionForm(FlaskForm):
@@ -115,6 +121,7 @@ class ClosureForm(FlaskForm):
         _l("办结情况说明"), validators=[DataRequired(_l("请填写办结情况说明。")), Length(max=20000)]
     )
     files = MultipleFileField(_l("佐证材料"))
+    submission = HiddenField(default=new_submission_token)  # one closure request per form shown
 
 
 class OnBehalfForm(FlaskForm):

@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from tracker.clock import local_today, local_zone, utcnow
@@ -27,7 +29,7 @@ from tracker.models import (
 )
 from tracker.policy import Action, can, require
 from tracker.services import carryover, deadlines, queues, staffing, task_query, workflow
-from tracker.services.evidence import EvidenceError, Upload, path_of
+from tracker.services.evidence import EvidenceError, Upload, content_type_for, path_of
 from tracker.services.mail import policy as reminder_policy
 from tracker.services.timeline import chase_record, co_department_reports, task_timeline
 from tracker.services.workdays import WorkCalendar
@@ -96,8 +98,11 @@ def detail(task_id: int) -> str:
     return _render_detail(load_task(task_id))
 
 
-def _render_detail(task: Task, status: int = 200, **forms_given: FlaskForm) -> Any:
-    """The task page, with any forms given kept as the user filled them (after a refusal)."""
+def _render_detail(
+    task: Task, status: int = 200, conflict: workflow.ConflictError | None = None, **forms_given: FlaskForm
+) -> Any:
+    """The task page, with any forms given kept as the user filled them (after a refusal), and
+    what the task holds now after someone else's save (``conflict``)."""
     today = local_today()
     calendar = WorkCalendar.load()
     milestones = list(task.milestones)
@@ -125,6 +130,7 @@ def _render_detail(task: Task, status: int = 200, **forms_given: FlaskForm) -> A
             ).all(),
             pending_extension=workflow.pending_extension(task),
             steps=workflow.available_steps(task, current_user),
+            conflict=conflict,
             headless=staffing.lacks_head(task.lead_department_id),
             forms=page_forms,
             priority_names={priority: _(name) for priority, name in forms.PRIORITY_NAMES.items()},
@@ -206,13 +212,18 @@ def _act(
 ) -> Any:
     """Load the task (403 unless the user may take ``step``), refuse with 409 and the reason when
     the task's state does not allow it, validate the form, perform the step, commit, and redirect
-    with its message; on a refusal, show the page again with the form as filled and the reason."""
+    with its message. On a refusal, or when someone else saved the task first (a lost race, 409),
+    show the page again with the form as filled and the reason. A form sent twice (a double
+    click, a resend) is stored once: the second time only says so."""
     action = workflow.STEPS[step].action
     task = load_task(task_id, action)
     form = form_class()
+    if workflow.already_submitted(getattr(form, "submission", None) and form.submission.data):
+        flash(_("此内容已提交，未重复保存。"), "info")
+        return redirect(url_for("tasks.detail", task_id=task.id), 303)
     if step not in workflow.available_steps(task, current_user):
         flash(_(workflow.STEPS[step].refusal), "error")
-        return _render_detail(task, 409)
+        return _render_detail(task, 409, **{form_name: form})
     if form_name in ("assign", "staff", "milestone"):
         _fill_choices(task, {form_name: form})
     if not form.validate_on_submit():
@@ -220,15 +231,20 @@ def _act(
         return _render_detail(task, 400, **{form_name: form})
     try:
         message = perform(task, form)
+        db.session.commit()
     except workflow.ConflictError as conflict:
         db.session.rollback()
+        return _render_conflict(load_task(task_id, action), form_name, form, conflict)
+    except (StaleDataError, IntegrityError):
+        # Another request changed the task (or stored the same request) between our read and our
+        # write: the optimistic lock, or a unique constraint, refused this one.
+        db.session.rollback()
         task = load_task(task_id, action)
-        return _render_conflict(task, form_name, form, conflict)
+        return _render_conflict(task, form_name, form, workflow.changed_meanwhile(task))
     except (workflow.WorkflowError, EvidenceError) as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
         return _render_detail(load_task(task_id, action), 409, **{form_name: form})
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("tasks.detail", task_id=task.id))
 
@@ -236,8 +252,9 @@ def _act(
 def _render_conflict(task: Task, form_name: str, form: FlaskForm, conflict: workflow.ConflictError) -> Any:
     """The stale form stays as the user filled it; the page shows what the task holds now."""
     flash(str(conflict), "error")
-    form.version.data = str(task.version)  # saving again now is a deliberate overwrite
-    return _render_detail(task, 409, **{form_name: form})
+    if hasattr(form, "version"):
+        form.version.data = str(task.version)  # saving again now is a deliberate overwrite
+    return _render_detail(task, 409, **{form_name: form}, conflict=conflict)
 
 
 @bp.post("/tasks/<int:task_id>/edit")
@@ -301,7 +318,13 @@ def assign_staff(task_id: int) -> Any:
 def progress(task_id: int) -> Any:
     def perform(task: Task, form: forms.ProgressForm) -> str:
         workflow.record_progress(
-            task, current_user, percent=form.percent.data, text=form.text.data, files=_uploads(form.files), now=utcnow()
+            task,
+            current_user,
+            percent=form.percent.data,
+            text=form.text.data,
+            files=_uploads(form.files),
+            now=utcnow(),
+            submission_token=form.submission.data,
         )
         return _("进展已填报。")
 
@@ -339,7 +362,14 @@ def decide_extension(request_id: int) -> Any:
 @login_required
 def submit_closure(task_id: int) -> Any:
     def perform(task: Task, form: forms.ClosureForm) -> str:
-        workflow.submit_closure(task, current_user, summary=form.summary.data, files=_uploads(form.files), now=utcnow())
+        workflow.submit_closure(
+            task,
+            current_user,
+            summary=form.summary.data,
+            files=_uploads(form.files),
+            now=utcnow(),
+            submission_token=form.submission.data,
+        )
         return _("办结申请已提交，等待法制部门审核。")
 
     return _act(task_id, Step.SUBMIT_CLOSURE, "closure", forms.ClosureForm, perform)
@@ -491,6 +521,7 @@ def closure_on_behalf(task_id: int) -> Any:
             files=_uploads(form.files),
             now=utcnow(),
             on_behalf_note=form.on_behalf_note.data,
+            submission_token=form.submission.data,
         )
         return _("已代为申请办结，请审核后销号。")
 
@@ -500,7 +531,8 @@ def closure_on_behalf(task_id: int) -> Any:
 @bp.route("/evidence/<int:attachment_id>")
 @login_required
 def evidence(attachment_id: int) -> Response:
-    """An evidence file, to users who may see its task (403 otherwise, 404 when missing)."""
+    """An evidence file, to users who may see its task (403 otherwise, 404 when missing), always
+    as a download typed by its suffix: a stored web page or SVG is never rendered by the browser."""
     attachment = db.session.get(EvidenceAttachment, attachment_id)
     if attachment is None:
         abort(404)
@@ -508,4 +540,6 @@ def evidence(attachment_id: int) -> Response:
     path = path_of(attachment)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.filename)
+    return send_file(
+        path, mimetype=content_type_for(attachment.filename), as_attachment=True, download_name=attachment.filename
+    )
