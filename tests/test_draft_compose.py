@@ -23,6 +23,7 @@ from tracker.models import (
     Task,
     TaskState,
     UpdateKind,
+    task_co_departments,
 )
 from tracker.services.draft_compose import clause, compose, measure_heading
 from tracker.services.draft_content import DraftContent
@@ -327,6 +328,17 @@ def test_it_tells_milestones_and_a_closure(ctx):
     assert "1项措施均已办结" in content.section("opening").text
 
 
+def test_it_tells_milestones_due_the_same_day_in_the_order_they_were_made(ctx):
+    report = make_report(year=2025)
+    task = make_item_task(make_item(report, ItemKind.MEASURE, 1, "规范执法"), lead_department=make_department())
+    for title in ("制定方案", "组织培训", "开展检查"):
+        make_task(parent_id=task.id, report_id=report.id, title=title, deadline=date(2026, 6, 30))
+
+    text = compose(report, DraftStructure.SOURCE, date(2026, 6, 1)).sections[2].text
+
+    assert text.index("“制定方案”") < text.index("“组织培训”") < text.index("“开展检查”")
+
+
 def test_it_does_not_repeat_a_closure_summary_already_reported(ctx):
     report = make_report(year=2025)
     measure = make_item(report, ItemKind.MEASURE, 1, "规范执法")
@@ -503,3 +515,41 @@ def test_it_reads_the_draft_in_a_fixed_number_of_queries(app, ctx):
         assert "阶段完成" in content.sections[2].text
     assert counts[small] == counts[large] <= 10, counts
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Task)) == 2 * 2 + 2 * 9 + 2
+
+
+def _report_with_tasks(n: int, lead, co) -> int:
+    """One measure carried out by ``n`` tasks, each with a milestone, a co-department and two
+    updates (one of them the co-department's), inserted in bulk."""
+    report = make_report(year=2025)
+    item = make_item(report, ItemKind.MEASURE, 1, "措施")
+    common = {"report_id": report.id, "state": TaskState.IN_PROGRESS, "deadline": date(2026, 12, 31)}
+    tasks = [{**common, "report_item_id": item.id, "kind": ItemKind.MEASURE, "title": f"任务{k}"} for k in range(n)]
+    db.session.execute(sa.insert(Task), tasks)
+    ids = db.session.scalars(sa.select(Task.id).where(Task.report_id == report.id).order_by(Task.id)).all()
+    db.session.execute(sa.update(Task).where(Task.id.in_(ids)).values(lead_department_id=lead.id))
+    db.session.execute(sa.insert(Task), [{**common, "parent_id": i, "title": "阶段任务"} for i in ids])
+    db.session.execute(sa.insert(task_co_departments), [{"task_id": i, "department_id": co.id} for i in ids])
+    update = {"percent_done": 10, "created_at": at(date(2026, 3, 1))}
+    updates = [{**update, "task_id": i, "text": "已推进", "department_id": lead.id} for i in ids]
+    updates += [
+        {**update, "task_id": i, "text": "已配合", "kind": UpdateKind.ASSIST, "department_id": co.id} for i in ids
+    ]
+    db.session.execute(sa.insert(ProgressUpdate), updates)
+    return report.id
+
+
+def test_its_queries_do_not_grow_with_thousands_of_tasks(app, ctx):
+    # 1,200 tasks: more than a selectin load asks for at once (500), which added queries as reports grew.
+    lead, co = make_department(name="牵头部门"), make_department(name="配合部门")
+    small, large = _report_with_tasks(3, lead, co), _report_with_tasks(1_200, lead, co)
+    db.session.commit()
+    counts = {}
+    for report_id in (small, large):
+        db.session.expunge_all()
+        report = db.session.get(SourceReport, report_id)
+        with count_queries(app) as statements:
+            content = compose(report, DraftStructure.SOURCE, date(2026, 6, 1))
+        counts[report_id] = len(statements)
+    assert counts[small] == counts[large] == 5, counts
+    assert len(content.annex.rows) == 1_200
+    assert content.sections[2].text.count("配合单位配合部门：3月1日，已配合。") == 1_200

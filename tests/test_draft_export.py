@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -26,6 +28,9 @@ SHORTCOMINGS = "三、存在的不足和原因"
 PLACEHOLDER_TEXT = "【请法制部门补充存在的不足和原因】"
 TOTALS = {"tasks": 3, "done": 2, "on_time": 1, "late": 2, "open": 1, "on_hold": 0, "cancelled": 0}
 TOTALS_SENTENCE = "共3项，已办结2项，其中按期1项；未办结1项；逾期2项。"
+# word/document.xml of ``awkward_content()`` as written when python-docx added each paragraph and
+# table cell itself (before the export copied styled XML), by that code.
+DOCUMENT_BEFORE = Path(__file__).resolve().parent / "samples" / "docx" / "draft-document.xml"
 
 
 def section(key: str, heading: str, level: int, text: str, **overrides) -> Section:
@@ -54,6 +59,24 @@ def make_content(**overrides) -> DraftContent:
 
 def open_docx(content: DraftContent):
     return Document(io.BytesIO(to_docx(content)))
+
+
+def document_xml(docx: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        return package.read("word/document.xml")
+
+
+def awkward_content() -> DraftContent:
+    """``make_content()`` with annex cells that try how text is written: spaces at its ends (kept),
+    a tab and a line break (elements of their own), markup characters, an empty cell."""
+    content = make_content()
+    rows = [
+        *content.annex.rows,
+        AnnexRow(4, " 前后有空格 ", "未交办", "", "未开始", "", ""),
+        AnnexRow(5, "制表\t符与<标记>&“引号”", "A&B", "2026-01-02", "暂缓", "", ""),
+        AnnexRow(6, "两行\n标题", "法制支队", "2027-12-31", "已撤销", "", ""),
+    ]
+    return replace(content, annex=Annex(rows=rows, totals=content.annex.totals))
 
 
 def east_asian_font(element) -> str | None:
@@ -151,6 +174,17 @@ def test_it_puts_the_annex_on_a_new_page_as_a_real_table_with_its_totals():
         ["3", "完善案件审核机制", "刑侦支队", "2026年4月30日", "办理中", "", "逾期"],
     ]
     assert document.paragraphs[-1].text == TOTALS_SENTENCE
+
+
+def test_it_writes_the_very_document_python_docx_wrote_cell_by_cell():
+    assert document_xml(to_docx(awkward_content())) == DOCUMENT_BEFORE.read_bytes()
+
+
+def test_it_reads_back_the_awkward_cells_as_written():
+    (annex,) = open_docx(awkward_content()).tables
+
+    assert [row.cells[1].text for row in annex.rows[4:]] == [" 前后有空格 ", "制表\t符与<标记>&“引号”", "两行\n标题"]
+    assert [row.cells[3].text for row in annex.rows[4:]] == ["", "2026年1月2日", "2027年12月31日"]
 
 
 def test_it_numbers_the_pages_in_the_footer_with_a_page_field_in_songti():

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+import time
 from datetime import date
+from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +20,7 @@ from tests.conftest import csrf_token, login
 from tests.factories import FROZEN_NOW
 from tracker.demo import DEMO_PASSWORD, load_demo
 from tracker.extensions import db
-from tracker.models import DraftVersion, ProgressUpdate, ReportItem, SourceReport, Task
+from tracker.models import Draft, DraftVersion, ProgressUpdate, ReportItem, SourceReport, Task
 from tracker.services.draft_export import markdown_headings
 
 TODAY = date(2026, 6, 1)
@@ -186,3 +190,125 @@ def test_the_page_warns_as_the_filing_date_nears(client, demo, monkeypatch, toda
     sign_in(client)
     page = client.get(page_url(demo)).get_data(as_text=True)
     assert ("距年度报告报送截止日（2027年3月1日）还有 19 天" in page) is warned
+
+
+# --- large drafts: the Word export built in the background ------------------------------------
+
+
+@pytest.fixture
+def in_background(app, monkeypatch, tmp_path):
+    """Every draft counts as large (the demo's has 13 tasks), and the prepared files go to a
+    folder of the test's own. Yields a gate the build waits at, and the builds started."""
+    from tracker.services import draft_export
+    from tracker.views import drafts as views
+
+    monkeypatch.setattr(views, "BACKGROUND_EXPORT_TASKS", 2)
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    gate = threading.Event()
+    builds = []
+    real = draft_export.to_docx
+
+    def held(content):
+        builds.append(content.title)
+        assert gate.wait(10), "the test never opened the gate"
+        return real(content)
+
+    monkeypatch.setattr(draft_export, "to_docx", held)
+    yield gate, builds
+    gate.set()
+
+
+def wait_for(condition, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def exports(app) -> list[int]:
+    """The version numbers of the draft's prepared files."""
+    folder = Path(app.instance_path) / "exports"
+    with app.app_context():
+        draft = db.session.scalar(sa.select(Draft.id))
+    names = [p.name for p in folder.glob("draft-*.docx")] if folder.exists() else []
+    return sorted(int(re.fullmatch(rf"draft-{draft}-v(\d+)-\d{{8}}T\d{{12}}\.docx", name)[1]) for name in names)
+
+
+def test_a_large_draft_is_exported_in_the_background_once(app, client, demo, in_background):
+    gate, builds = in_background
+    sign_in(client)
+    generate(client, demo)
+    assert "生成 Word 文件" in client.get(page_url(demo)).get_data(as_text=True)
+
+    response = client.get(page_url(demo, ".docx?structure=source"))
+    assert response.status_code == 302 and response.headers["Location"].endswith(page_url(demo, "?structure=source"))
+    page = client.get(page_url(demo)).get_data(as_text=True)
+    assert "Word 文件较大（13 项任务），正在后台生成，请稍后刷新本页下载。" in page
+    assert "Word 文件正在后台生成，请稍后刷新本页下载。" in page and "导出 Word" not in page
+    assert client.get(page_url(demo, ".docx")).status_code == 302  # asked again while it is built
+    assert len(builds) == 1
+
+    gate.set()
+    wait_for(lambda: exports(app) == [1])
+    wait_for(lambda: "导出 Word" in client.get(page_url(demo)).get_data(as_text=True))
+    word = client.get(page_url(demo, ".docx"))
+    assert word.status_code == 200 and word.headers["Cache-Control"] == "private, no-store"
+    assert "（第1版）.docx" in unquote(word.headers["Content-Disposition"])
+    document = Document(io.BytesIO(word.data))
+    assert "年法治政府建设年度报告（草稿）" in document.paragraphs[0].text
+    assert len(document.tables[0].rows) == 14  # header + 13 tasks
+    assert len(builds) == 1  # served from the file
+
+
+def test_a_new_version_is_prepared_anew_and_the_old_file_goes(app, client, demo, in_background):
+    gate, builds = in_background
+    gate.set()
+    sign_in(client)
+    generate(client, demo)
+    client.get(page_url(demo, ".docx"))
+    wait_for(lambda: exports(app) == [1])
+    save(client, demo, "改写后的文字。", based_on=1)
+
+    assert "生成 Word 文件" in client.get(page_url(demo)).get_data(as_text=True)
+    assert client.get(page_url(demo, ".docx")).status_code == 302
+    wait_for(lambda: exports(app) == [2])
+    document = Document(io.BytesIO(client.get(page_url(demo, ".docx")).data))
+    assert any(p.text.endswith("改写后的文字。") for p in document.paragraphs)
+    assert len(builds) == 2
+
+
+def test_a_failed_build_is_said_and_tried_again(app, client, demo, in_background, monkeypatch):
+    from tracker.services import draft_export
+
+    gate, builds = in_background
+    gate.set()
+    held = draft_export.to_docx
+
+    def broken(content):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(draft_export, "to_docx", broken)
+    sign_in(client)
+    generate(client, demo)
+    client.get(page_url(demo, ".docx"))
+    wait_for(lambda: "上次生成 Word 文件失败" in client.get(page_url(demo)).get_data(as_text=True))
+    assert exports(app) == []
+
+    monkeypatch.setattr(draft_export, "to_docx", held)
+    client.get(page_url(demo, ".docx"))
+    wait_for(lambda: exports(app) == [1])
+    assert "上次生成 Word 文件失败" not in client.get(page_url(demo)).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("email", ["zhengzhi.head@demo.gov.cn", "keji.staff@demo.gov.cn", "leader@demo.gov.cn"])
+def test_a_prepared_file_is_for_the_legal_office_only(app, client, demo, in_background, email):
+    gate, _ = in_background
+    gate.set()
+    sign_in(client)
+    generate(client, demo)
+    client.get(page_url(demo, ".docx"))
+    wait_for(lambda: exports(app) == [1])
+
+    other = app.test_client()
+    sign_in(other, email)
+    assert other.get(page_url(demo, ".docx")).status_code == 403

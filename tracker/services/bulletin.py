@@ -7,7 +7,6 @@ official document.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import date
 
@@ -17,7 +16,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from tracker.models import Task
 from tracker.services.dashboard import Group, Overview
 from tracker.services.ledger import chinese_date
-from tracker.services.official_docx import BODY_SIZE, TITLE_FONT, TITLE_SIZE, lay_out, paragraph, table
+from tracker.services.official_docx import BODY_SIZE, TITLE_FONT, TITLE_SIZE, lay_out, paragraph, save, table
 from tracker.services.workdays import WorkCalendar
 
 TITLE = "法治政府建设整改任务督办通报"
@@ -103,9 +102,7 @@ def write_bulletin(
         paragraph(document, issuer_name, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=BODY_SIZE * 4)
         paragraph(document, chinese_date(as_of), align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=BODY_SIZE * 4)
 
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return save(document)
 
 
 def summary_sentence(overview: Overview) -> str:

@@ -1,10 +1,13 @@
 """Compose the draft of next year's report from what the tracker recorded: the source report's
 measures, what their departments reported, and where every task stands.
 
-``compose`` reads and never writes. It runs a fixed number of queries whatever the number of
-tasks: the report's items, its top-level tasks with their report items, departments and
-milestones (selectin loads, one query each), and every progress update of those tasks and
-milestones at once, with the departments that reported them.
+``compose`` reads and never writes. It runs five queries whatever the number of tasks, each
+reading plain columns rather than ORM objects (a province's report has 17,000 tasks and 100,000
+updates): the report's items; its top-level tasks with their lead departments' names and their
+report items' labels; their milestones likewise (by deadline, then in the order they were made);
+their co-departments' names; and every progress update of those tasks and milestones, oldest
+first, with the name of the department that reported it. One pass then gives each task its
+milestones and its updates.
 
 A task's paragraph tells the lead department's progress; what its co-departments reported of their
 own part (协办反馈) follows under each one's name ("配合单位治安支队：6月2日，…。"). The percent is
@@ -24,16 +27,17 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
-from tracker.clock import local_date
+from tracker.clock import local_zone
 from tracker.extensions import db
 from tracker.importer.labels import int_to_cn
 from tracker.models import (
     OPEN_STATES,
+    Department,
     DraftStructure,
     ItemKind,
     ProgressUpdate,
@@ -42,6 +46,7 @@ from tracker.models import (
     Task,
     TaskState,
     UpdateKind,
+    task_co_departments,
 )
 from tracker.names import STATE_NAMES
 from tracker.services.draft_content import Annex, AnnexRow, DraftContent, Section
@@ -104,6 +109,39 @@ CARRIED_PHRASES = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class UpdateRecord:
+    """A progress update as the draft tells it: the office's date of it, its text fitted into a
+    sentence (``clause``, may be empty), its kind, and the name of the department that reported
+    it (None when unknown)."""
+
+    day: date
+    text: str
+    kind: UpdateKind
+    department: str | None
+
+
+@dataclass(slots=True)
+class TaskRecord:
+    """A top-level task or a milestone, read as columns: what the draft says of it."""
+
+    id: int
+    title: str
+    kind: ItemKind | None
+    state: TaskState
+    percent_done: int
+    deadline: date | None
+    completed_on: date | None
+    closure_summary: str
+    report_item_id: int | None
+    lead_department: str | None  # the name; None when not yet assigned
+    label: str  # its report item's number label ("（三）"), "" without one
+    position: int | None  # its report item's position, None without one
+    co_departments: list[str] = field(default_factory=list)  # names, sorted (top-level tasks only)
+    milestones: list[TaskRecord] = field(default_factory=list)
+    updates: list[UpdateRecord] = field(default_factory=list)  # its own and its milestones', oldest first
+
+
 @dataclass
 class _Item:
     """A measure or shortcoming of the report with the top-level tasks that carry it out (usually
@@ -111,11 +149,11 @@ class _Item:
 
     title: str
     label: str
-    tasks: list[Task] = field(default_factory=list)
+    tasks: list[TaskRecord] = field(default_factory=list)
     key: str = ""
 
     @property
-    def live_tasks(self) -> list[Task]:
+    def live_tasks(self) -> list[TaskRecord]:
         return [t for t in self.tasks if t.state != TaskState.CANCELLED]
 
     @property
@@ -149,8 +187,7 @@ class _Item:
 class _Records:
     measures: list[_Item]
     shortcomings: list[_Item]
-    annex_tasks: list[Task]  # top-level, in annex order
-    updates: dict[int, list[ProgressUpdate]]  # by task id, oldest first
+    annex_tasks: list[TaskRecord]  # top-level, in annex order
 
 
 def compose(report: SourceReport, structure: DraftStructure, today: date) -> DraftContent:
@@ -175,40 +212,74 @@ def compose(report: SourceReport, structure: DraftStructure, today: date) -> Dra
 # --- reading ----------------------------------------------------------------------------------
 
 
+# A task's or milestone's columns, with its lead department's name and its report item's label
+# and position (outer joins: either may be missing).
+_TASK_COLUMNS = (
+    sa.select(
+        Task.id,
+        Task.parent_id,
+        Task.title,
+        Task.kind,
+        Task.state,
+        Task.percent_done,
+        Task.deadline,
+        Task.completed_on,
+        Task.closure_summary,
+        Task.report_item_id,
+        Department.name,
+        ReportItem.number_label,
+        ReportItem.position,
+    )
+    .outerjoin(Department, Department.id == Task.lead_department_id)
+    .outerjoin(ReportItem, ReportItem.id == Task.report_item_id)
+)
+
+
 def _read(report: SourceReport) -> _Records:
-    items = db.session.scalars(
-        sa.select(ReportItem)
+    items = db.session.execute(
+        sa.select(ReportItem.id, ReportItem.kind, ReportItem.number_label, ReportItem.title)
         .where(ReportItem.report_id == report.id, ReportItem.kind.in_(list(KIND_ORDER)))
         .order_by(ReportItem.position, ReportItem.id)
     ).all()
     top_level = sa.and_(Task.report_id == report.id, Task.parent_id.is_(None))
-    tasks = db.session.scalars(
-        sa.select(Task)
-        .where(top_level)
-        .order_by(Task.created_at, Task.id)
-        .options(
-            selectinload(Task.report_item),
-            selectinload(Task.lead_department),
-            selectinload(Task.co_departments),
-            selectinload(Task.milestones).selectinload(Task.lead_department),
-            selectinload(Task.milestones).selectinload(Task.co_departments),
-        )
-    ).all()
-    # Milestones normally carry the report's id too; asking through the parent covers any that do not.
-    report_task_ids = sa.select(Task.id).where(
-        sa.or_(Task.report_id == report.id, Task.parent_id.in_(sa.select(Task.id).where(top_level)))
-    )
-    updates: dict[int, list[ProgressUpdate]] = defaultdict(list)
-    for update in db.session.scalars(
-        sa.select(ProgressUpdate)
-        .where(ProgressUpdate.task_id.in_(report_task_ids))
-        .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
-        .options(selectinload(ProgressUpdate.department))
+    top_level_ids = sa.select(Task.id).where(top_level)
+    tasks = [
+        _record(row) for row in db.session.execute(_TASK_COLUMNS.where(top_level).order_by(Task.created_at, Task.id))
+    ]
+    by_id = {task.id: task for task in tasks}
+    # Milestones are asked for through their parent: one without the report's id is still told.
+    owner = dict(by_id)  # the top-level task whose paragraph tells a task's or milestone's updates
+    for row in db.session.execute(
+        _TASK_COLUMNS.where(Task.parent_id.in_(top_level_ids)).order_by(Task.deadline, Task.id)
     ):
-        updates[update.task_id].append(update)
+        milestone = _record(row)
+        by_id[row.parent_id].milestones.append(milestone)
+        owner[milestone.id] = by_id[row.parent_id]
+    co_departments = db.session.execute(
+        sa.select(task_co_departments.c.task_id, Department.name)
+        .join(Department, Department.id == task_co_departments.c.department_id)
+        .where(task_co_departments.c.task_id.in_(top_level_ids))
+    )
+    for task_id, name in co_departments:
+        by_id[task_id].co_departments.append(name)
+    for task in tasks:
+        task.co_departments.sort()
 
-    by_item: dict[int, list[Task]] = defaultdict(list)
-    loose: dict[ItemKind, list[Task]] = defaultdict(list)  # a measure or shortcoming task without its item
+    told_ids = sa.select(Task.id).where(sa.or_(top_level, Task.parent_id.in_(top_level_ids)))
+    updates = db.session.execute(
+        sa.select(
+            ProgressUpdate.task_id, ProgressUpdate.created_at, ProgressUpdate.kind, ProgressUpdate.text, Department.name
+        )
+        .outerjoin(Department, Department.id == ProgressUpdate.department_id)
+        .where(ProgressUpdate.task_id.in_(told_ids))
+        .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+    )
+    zone = local_zone()
+    for task_id, created_at, kind, text, department in updates:
+        owner[task_id].updates.append(UpdateRecord(_local_date(created_at, zone), clause(text), kind, department))
+
+    by_item: dict[int, list[TaskRecord]] = defaultdict(list)
+    loose: dict[ItemKind, list[TaskRecord]] = defaultdict(list)  # a measure or shortcoming task without its item
     for task in tasks:
         if task.report_item_id is not None:
             by_item[task.report_item_id].append(task)
@@ -228,24 +299,45 @@ def _read(report: SourceReport) -> _Records:
         measures=gather(ItemKind.MEASURE),
         shortcomings=gather(ItemKind.SHORTCOMING),
         annex_tasks=sorted(tasks, key=_annex_order),
-        updates=updates,
     )
 
 
-def _annex_order(task: Task) -> tuple[int, int, int]:
+def _record(row: sa.Row) -> TaskRecord:
+    return TaskRecord(
+        id=row.id,
+        title=row.title,
+        kind=row.kind,
+        state=row.state,
+        percent_done=row.percent_done,
+        deadline=row.deadline,
+        completed_on=row.completed_on,
+        closure_summary=row.closure_summary or "",
+        report_item_id=row.report_item_id,
+        lead_department=row.name,
+        label=row.number_label or "",
+        position=row.position,
+    )
+
+
+def _local_date(moment: datetime, zone: ZoneInfo) -> date:
+    """``tracker.clock.local_date`` with the zone looked up once, not once per update."""
+    return moment.astimezone(zone).date()
+
+
+def _annex_order(task: TaskRecord) -> tuple[int, int, int]:
     """Measures, then shortcomings, each in report order; then everything else (tasks created by
     hand for the report) as they were created (the query's order, which sorted() keeps)."""
     kind_rank = KIND_ORDER.get(task.kind, len(KIND_ORDER)) if task.kind is not None else len(KIND_ORDER)
     if kind_rank == len(KIND_ORDER):
         return (kind_rank, 0, 0)
-    position = task.report_item.position if task.report_item is not None else 10**9
+    position = task.position if task.position is not None else 10**9
     return (kind_rank, position, 0)
 
 
 # --- the annex --------------------------------------------------------------------------------
 
 
-def build_annex(tasks: Sequence[Task], today: date) -> Annex:
+def build_annex(tasks: Sequence[TaskRecord], today: date) -> Annex:
     """One row per top-level task, numbered from 1, and totals:
 
     - ``tasks``: rows;
@@ -258,13 +350,12 @@ def build_annex(tasks: Sequence[Task], today: date) -> Annex:
     """
     rows = []
     for number, task in enumerate(tasks, start=1):
-        label = task.report_item.number_label if task.report_item is not None else ""
         closed_on = task.completed_on if task.state == TaskState.DONE else None
         rows.append(
             AnnexRow(
                 number=number,
-                title=f"{label}{task.title}",
-                lead_department=task.lead_department.name if task.lead_department is not None else "未交办",
+                title=f"{task.label}{task.title}",
+                lead_department=task.lead_department if task.lead_department is not None else "未交办",
                 deadline=task.deadline.isoformat() if task.deadline else "",
                 state=STATE_NAMES[task.state],
                 closed_on=closed_on.isoformat() if closed_on else "",
@@ -283,13 +374,13 @@ def build_annex(tasks: Sequence[Task], today: date) -> Annex:
     return Annex(rows=rows, totals=totals)
 
 
-def _timeliness(task: Task, today: date) -> str:
+def _timeliness(task: TaskRecord, today: date) -> str:
     if task.state == TaskState.DONE and task.completed_on is not None:
         return "逾期" if task.deadline is not None and task.completed_on > task.deadline else "按期"
     return "逾期" if _overdue(task, today) else ""
 
 
-def _overdue(task: Task, today: date) -> bool:
+def _overdue(task: TaskRecord, today: date) -> bool:
     return task.state in OPEN_STATES and task.deadline is not None and task.deadline < today
 
 
@@ -329,10 +420,6 @@ def _chronicle(events: Iterable[tuple[date, str]], draft_year: int) -> str:
         parts.append(f"{written}，{text}")
         year, previous = day.year, day
     return "；".join(parts)
-
-
-def _departments(task: Task) -> list[str]:
-    return sorted(d.name for d in task.co_departments)
 
 
 class _Composer:
@@ -403,10 +490,10 @@ class _Composer:
         # Several tasks carry one measure: a paragraph each, named by its title.
         return "\n".join(self.task_paragraph(t, f"“{clause(t.title)}”") for t in measure.tasks)
 
-    def task_paragraph(self, task: Task, subject: str) -> str:
+    def task_paragraph(self, task: TaskRecord, subject: str) -> str:
         if task.lead_department is not None:
-            co = _departments(task)
-            owners = f"{subject}由{task.lead_department.name}牵头" + (f"，{'、'.join(co)}配合" if co else "") + "。"
+            co = task.co_departments
+            owners = f"{subject}由{task.lead_department}牵头" + (f"，{'、'.join(co)}配合" if co else "") + "。"
         else:
             owners = f"{subject}尚未明确牵头单位。"
         chronicle = _chronicle(self.events(task), self.year + 1)
@@ -420,35 +507,28 @@ class _Composer:
         sentences.append(self.state_sentence(task))
         return "".join(sentences)
 
-    def updates(self, task: Task) -> list[ProgressUpdate]:
-        """Every update of the task and its milestones, oldest first."""
-        updates = [u for t in (task, *task.milestones) for u in self.records.updates.get(t.id, [])]
-        return sorted(updates, key=lambda u: (u.created_at, u.id))
-
-    def events(self, task: Task) -> list[tuple[date, str]]:
+    def events(self, task: TaskRecord) -> list[tuple[date, str]]:
         """What the lead department reported of the task and its milestones, oldest first; the
         closure summary last when no update carries it (a task closed before closures were
         recorded as updates)."""
-        updates = [u for u in self.updates(task) if u.kind != UpdateKind.ASSIST]
-        events = [(local_date(u.created_at), clause(u.text)) for u in updates]
+        events = [(u.day, u.text) for u in task.updates if u.kind != UpdateKind.ASSIST]
         summary = clause(task.closure_summary or "")
         if summary and task.completed_on is not None and summary not in {text for _, text in events}:
             events.append((task.completed_on, summary))
         return [(day, text) for day, text in events if text]
 
-    def co_department_sentences(self, task: Task) -> list[str]:
+    def co_department_sentences(self, task: TaskRecord) -> list[str]:
         """ "配合单位治安支队：6月2日，A；7月1日，B。" for each co-department that reported its part
         of the task or its milestones (协办反馈), by department name."""
         events: dict[str, list[tuple[date, str]]] = defaultdict(list)
-        for update in self.updates(task):
-            text = clause(update.text)
-            if update.kind == UpdateKind.ASSIST and update.department is not None and text:
-                events[update.department.name].append((local_date(update.created_at), text))
+        for update in task.updates:
+            if update.kind == UpdateKind.ASSIST and update.department is not None and update.text:
+                events[update.department].append((update.day, update.text))
         return [f"配合单位{name}：{_chronicle(told, self.year + 1)}。" for name, told in sorted(events.items())]
 
-    def milestone_clause(self, milestone: Task) -> str:
+    def milestone_clause(self, milestone: TaskRecord) -> str:
         title = f"“{clause(milestone.title)}”"
-        owner = f"由{milestone.lead_department.name}负责，" if milestone.lead_department is not None else ""
+        owner = f"由{milestone.lead_department}负责，" if milestone.lead_department is not None else ""
         if milestone.state == TaskState.DONE:
             phrase = f"已于{full_date(milestone.completed_on)}完成" if milestone.completed_on else "已完成"
         else:
@@ -457,7 +537,7 @@ class _Composer:
             phrase += "，已超过完成时限"
         return f"{title}{owner}{phrase}"
 
-    def state_sentence(self, task: Task) -> str:
+    def state_sentence(self, task: TaskRecord) -> str:
         if task.state == TaskState.DONE:
             return f"该项工作已于{full_date(task.completed_on)}办结。" if task.completed_on else "该项工作已办结。"
         sentence = STATE_SENTENCES[task.state].format(percent=task.percent_done)

@@ -12,7 +12,6 @@ Windows fonts named in the document's font table (``official_docx.FALLBACK_FONTS
 from __future__ import annotations
 
 import html
-import io
 import re
 from collections.abc import Callable
 from datetime import date
@@ -34,6 +33,7 @@ from tracker.services.official_docx import (
     lay_out,
     paragraph,
     register_fallback_fonts,
+    save,
     table,
 )
 
@@ -68,9 +68,7 @@ def to_docx(content: DraftContent) -> bytes:
     if content.annex.rows:
         _write_annex(document, content.annex, annex_title(content))
 
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return save(document)
 
 
 def to_markdown(content: DraftContent) -> str:

@@ -3,6 +3,7 @@ compare and restore versions, export it (.docx, Markdown, print). For the legal 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,13 +16,19 @@ from tracker.extensions import db, login_manager
 from tracker.models import Draft, DraftStructure, DraftVersion, ReportStatus, SourceReport
 from tracker.policy import Action, require
 from tracker.services import draft_export, drafts
+from tracker.services.draft_content import DraftContent
 from tracker.services.drafts import DraftConflict
 from tracker.views import draft_forms as forms
-from tracker.views.downloads import DOCX_TYPE, attachment
+from tracker.views.downloads import DOCX_TYPE, PreparedFile, attachment
 
 bp = Blueprint("drafts", __name__)
 
 FILING_WARNING_DAYS = 30  # the page warns when the filing date is this close
+# A draft whose annex has this many tasks or more is exported to Word in the background, not in
+# the request: a province's 17,000 tasks take seconds, which a busy server can stretch past the
+# worker timeout (60 s, deploy/gunicorn.conf.py).
+BACKGROUND_EXPORT_TASKS = 3_000
+EXPORT_FOLDER = "exports"  # under the instance folder; the prepared .docx of each draft's latest version
 
 
 @bp.before_request
@@ -66,6 +73,11 @@ def _render(report: SourceReport, structure: DraftStructure, status: int = 200, 
     """The draft page; ``kept`` holds a refused section form (its text stays as typed)."""
     draft = drafts.draft_for(report, structure)
     version = drafts.latest(draft) if draft is not None else None
+    content = drafts.content_of(version) if version is not None else None
+    # None: exported within the request; else the state of its background build (PreparedFile.state).
+    docx_export = None
+    if draft is not None and version is not None and content is not None and _in_background(content):
+        docx_export = _prepared_docx(draft, version).state
     today = local_today()
     setting = current_app.config["DRAFT_FILING_DATE"]
     days_left = drafts.days_to_filing(today, setting)
@@ -78,7 +90,8 @@ def _render(report: SourceReport, structure: DraftStructure, status: int = 200, 
             structure_names={s: _(name) for s, name in forms.STRUCTURE_NAMES.items()},
             draft=draft,
             version=version,
-            content=drafts.content_of(version) if version is not None else None,
+            content=content,
+            docx_export=docx_export,
             versions=list(reversed(draft.versions)) if draft is not None else [],
             generate_form=forms.GenerateForm(formdata=None, structure=structure.value),
             button_form=forms.ButtonForm(formdata=None),
@@ -207,8 +220,33 @@ def _exported(report: SourceReport, structure: DraftStructure) -> tuple[DraftVer
 
 @bp.route("/<int:report_id>/draft.docx")
 def docx(report_id: int) -> Response:
-    version, content = _exported(_report(report_id), _structure())
-    return attachment(draft_export.to_docx(content), DOCX_TYPE, f"{content.title}（第{version.number}版）.docx")
+    """The latest version as .docx. One of BACKGROUND_EXPORT_TASKS tasks or more is built in the
+    background: a request before it is ready starts the build (unless one is running) and goes
+    back to the draft page, which says it is being prepared and, once it is, offers the file here."""
+    report, structure = _report(report_id), _structure()
+    draft = _draft(report, structure)
+    version = drafts.latest(draft)
+    content = drafts.content_of(version)
+    name = f"{content.title}（第{version.number}版）.docx"
+    if not _in_background(content):
+        return attachment(draft_export.to_docx(content), DOCX_TYPE, name)
+    prepared = _prepared_docx(draft, version)
+    if prepared.ready:
+        return prepared.send(DOCX_TYPE, name)
+    # The build gets the content itself: it runs outside the request and needs no database.
+    prepared.start(lambda: draft_export.to_docx(content), supersedes=f"draft-{draft.id}-v*.docx")
+    flash(_("Word 文件较大（%(n)s 项任务），正在后台生成，请稍后刷新本页下载。", n=len(content.annex.rows)), "success")
+    return _back(report, structure)
+
+
+def _in_background(content: DraftContent) -> bool:
+    return len(content.annex.rows) >= BACKGROUND_EXPORT_TASKS
+
+
+def _prepared_docx(draft: Draft, version: DraftVersion) -> PreparedFile:
+    # The version's time too: a database restored from a backup may reuse a draft's id and number.
+    folder = Path(current_app.instance_path) / EXPORT_FOLDER
+    return PreparedFile(folder, f"draft-{draft.id}-v{version.number}-{version.created_at:%Y%m%dT%H%M%S%f}.docx")
 
 
 @bp.route("/<int:report_id>/draft.md")
