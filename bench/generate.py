@@ -778,19 +778,24 @@ class Generator:
         return rows
 
     def tasks(self, conn: sa.Connection) -> None:
-        from tracker.models import AuditEvent, ExtensionRequest, ProgressUpdate, Task, task_co_departments
+        from tracker.models import AuditEvent, ExtensionRequest, ProgressUpdate, Task, TaskSearch, task_co_departments
+        from tracker.models.search import SEARCHED_UPDATES, index_row, searchable_text
 
         next_update = next_extension = next_audit = 1
         parents: dict[int, dict[str, Any]] = {}
         size = self.batch_size
         for chunk_start in range(0, self.n_tasks, size):
             task_rows, co_rows, update_rows, extension_rows, audit_rows = [], [], [], [], []
+            search_rows = []
             for i in range(chunk_start, min(self.n_tasks, chunk_start + size)):
                 parent = parents.get(self.parent_of[i]) if i in self.parent_of else None
                 task = self.task_row(i, parent)
                 updates = self.updates_for(task, self.update_counts[i], next_update)
                 next_update += len(updates)
                 update_rows += updates
+                # The search index as the app's flush hook would keep it: the latest updates first.
+                latest = [u["text"] for u in reversed(updates[-SEARCHED_UPDATES:])]
+                search_rows.append(index_row(task["id"], searchable_text(task["title"], task["description"], latest)))
                 extensions = self.extension_rows(task, next_extension)
                 next_extension += len(extensions)
                 extension_rows += extensions
@@ -809,6 +814,7 @@ class Generator:
             self.counts["progress_updates"] += insert_batches(conn, ProgressUpdate.__table__, update_rows, size)
             self.counts["extension_requests"] += insert_batches(conn, ExtensionRequest.__table__, extension_rows, size)
             self.counts["audit_events"] += insert_batches(conn, AuditEvent.__table__, audit_rows, size)
+            self.counts["task_search"] += insert_batches(conn, TaskSearch.__table__, search_rows, size)
 
     def report_audit(self, conn: sa.Connection) -> None:
         from tracker.models import AuditEvent
@@ -884,6 +890,7 @@ def generate(
 
     from tracker.extensions import db
     from tracker.models import Task
+    from tracker.models.search import GRAMS_INDEX
 
     app = bench_app(database_url)
     timings: dict[str, float] = {}
@@ -912,12 +919,15 @@ def generate(
         with engine.begin() as conn:
             if dialect == "sqlite":
                 conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            if dialect == "postgresql":
+                GRAMS_INDEX.drop(conn)  # one build after the load is much faster than 100,000 inserts into it
             generator.people(conn)
             generator.source_reports(conn)
             generator.plan()
             generator.tasks(conn)
             generator.report_audit(conn)
             if dialect == "postgresql":
+                GRAMS_INDEX.create(conn)
                 reset_sequences(
                     conn,
                     ("departments", "users", "source_reports", "report_items", "tasks", "progress_updates")

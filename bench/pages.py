@@ -41,6 +41,7 @@ PAGES: list[tuple[str, str]] = [
     ("dashboard", "/dashboard"),
     ("list_first", "/tasks"),
     ("list_deep", "/tasks?page={deep_page}"),
+    ("list_middle", "/tasks?page={middle_page}"),  # the costliest page: as far from either end as can be
     ("list_filter", "/tasks?state=in_progress&light=red"),
     ("list_department", "/tasks?department={largest_department}"),
     ("list_search", "/tasks?q={search}"),
@@ -79,6 +80,7 @@ def url_values(conn: sa.Connection) -> dict[str, Any]:
     )
     return {
         "deep_page": max(1, last_page - 2),
+        "middle_page": (last_page + 1) // 2,
         "last_page": last_page,
         "largest_department": by_department[0].id,
         "largest_department_tasks": by_department[0].n,

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from bench.generate import generate
+from tracker.models.search import refresh
 
 TODAY = date(2026, 6, 15)
 
@@ -68,6 +69,13 @@ def test_generate_small_database(tmp_path: Path) -> None:
             )
             legal = conn.execute(sa.text("SELECT role FROM users WHERE email = 'legal@bench.gov.cn'")).scalar_one()
             assert legal == "legal"
+            # The search index, as the flush hook keeps it: rebuilding every row changes none.
+            indexed = sa.text("SELECT task_id, text, grams FROM task_search ORDER BY task_id")
+            generated = conn.execute(indexed).all()
+            assert len(generated) == 200
+            refresh(conn, [row.task_id for row in generated])
+            assert conn.execute(indexed).all() == generated
+            conn.rollback()
     finally:
         engine.dispose()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -42,7 +43,9 @@ def fresh_app(database_url: str, tmp_path) -> Iterator[Flask]:
 
 
 def _differences() -> list:
-    with db.engine.connect() as connection:
+    with db.engine.connect() as connection, warnings.catch_warnings():
+        # The search index's GIN index exists on PostgreSQL only; SQLite cannot compare it.
+        warnings.filterwarnings("ignore", message=".*expression-based index 'ix_task_search_grams'")
         return compare_metadata(MigrationContext.configure(connection), db.metadata)
 
 
@@ -121,3 +124,45 @@ def test_it_credits_existing_progress_updates_to_the_lead_department(fresh_app):
                 sa.text("SELECT task_id, kind, department_id FROM progress_updates ORDER BY task_id")
             ).all()
     assert [tuple(row) for row in rows] == [(1, "progress", 1), (2, "progress", 1), (3, "progress", None)]
+
+
+def test_it_fills_the_search_index_of_existing_tasks(fresh_app):
+    """0009: every task gets its row, the updates newest first, folded to lower case; on
+    PostgreSQL the GIN index answers a look-up of the grams."""
+    with fresh_app.app_context():
+        upgrade(revision="0008")
+        now = "2026-06-01 00:00:00+00:00"
+        with db.engine.begin() as connection:
+            for task_id, title in ((1, "推广OA系统"), (2, "整理执法档案")):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO tasks (id, title, description, state, percent_done, created_at, updated_at,"
+                        " version, assignment, priority, return_reason, extension_count, sent_back_count,"
+                        " closure_summary) VALUES (:id, :title, '按季度公开', 'in_progress', 40, :now, :now, 1,"
+                        " 'acknowledged', 'normal', '', 0, 0, '')"
+                    ),
+                    {"id": task_id, "title": title, "now": now},
+                )
+            for minute, text in ((1, "完成卷宗摸底"), (2, "数据已比对")):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO progress_updates (task_id, kind, percent_done, text, created_at)"
+                        " VALUES (2, 'progress', 40, :text, :at)"
+                    ),
+                    {"text": text, "at": f"2026-06-01 00:0{minute}:00+00:00"},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = dict(connection.execute(sa.text("SELECT task_id, text FROM task_search")).all())
+            grams = connection.execute(sa.text("SELECT grams FROM task_search WHERE task_id = 1")).scalar()
+            if db.engine.dialect.name == "postgresql":
+                found = (
+                    connection.execute(
+                        sa.text("SELECT task_id FROM task_search WHERE string_to_array(grams, ' ') @> ARRAY['摸底']")
+                    )
+                    .scalars()
+                    .all()
+                )
+                assert found == [2]
+    assert rows == {1: "推广oa系统\n按季度公开", 2: "整理执法档案\n按季度公开\n数据已比对\n完成卷宗摸底"}
+    assert {"oa", "a系", "推"} <= set(grams.split(" "))

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import count_queries, login
 from tests.factories import FROZEN_NOW, make_seed_report, make_task
@@ -216,3 +217,36 @@ def test_the_assignee_filter_lists_the_people_of_the_chosen_department(client, p
     assert "交警李（交警支队）" in traffic and "治安赵" not in traffic
     # A shared address naming a person keeps that person listed.
     assert "交警李（交警支队）" in options(f"?assignee={personas.carol.id}")
+
+
+@pytest.mark.parametrize("sort", task_query.SORTS)
+def test_pages_read_from_the_end_follow_the_one_order(app, personas, sort):
+    """A page nearer the end is read backwards, so that a late page costs what the first does:
+    page by page, the rows are exactly the one order's, NULL deadlines and departments included."""
+    states = [TaskState.NOT_STARTED, TaskState.IN_PROGRESS, TaskState.DONE, TaskState.ON_HOLD]
+    with app.app_context():
+        departments = [personas.bob_dept.id, personas.dave_dept.id, None]
+        for n in range(123):
+            make_task(
+                title=f"巡查任务{n % 7}",
+                lead_department_id=departments[n % 3],
+                state=states[n % 4],
+                deadline=None if n % 5 == 0 else date(2026, 5, 1) + timedelta(days=n % 40),
+                percent_done=n * 7 % 100,
+                updated_at=FROZEN_NOW - timedelta(hours=n % 9),
+            )
+        db.session.commit()
+        user = db.session.get(User, personas.alice.id)
+        calendar = WorkCalendar.load()
+        thresholds = task_query.Thresholds.on(TODAY, calendar)
+        wanted = TaskFilter(sort=sort)
+        one_order = list(
+            db.session.scalars(
+                sa.select(Task.id)
+                .where(task_query.condition(user, wanted, thresholds))
+                .order_by(*task_query.ordering(sort, thresholds))
+            )
+        )
+        pages = [task_query.page_of(user, wanted, n, TODAY, calendar) for n in (1, 2, 3)]
+    assert [page.page for page in pages] == [1, 2, 3] and len(one_order) == 123
+    assert [task.id for page in pages for task in page.tasks] == one_order

@@ -13,6 +13,7 @@ from tracker.models.reports import (
     ShortcomingMeasureLink,
     SourceReport,
 )
+from tracker.models.search import TaskSearch
 from tracker.models.tasks import (
     OPEN_STATES,
     Assignment,
@@ -55,6 +56,7 @@ __all__ = [
     "ShortcomingMeasureLink",
     "SourceReport",
     "Task",
+    "TaskSearch",
     "TaskState",
     "UpdateKind",
     "User",

@@ -2,8 +2,8 @@
 
 Everything is decided in SQL, so a page costs the same few queries with 100 tasks or 100,000:
 the traffic light is compared through the dates in :class:`deadlines.Thresholds`, and the search
-looks into titles, descriptions and progress updates with a substring match (Chinese has no
-spaces to split words on).
+finds any substring of titles, descriptions and progress updates through the search index
+(:mod:`tracker.services.search`; Chinese has no spaces to split words on).
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from tracker.extensions import db
-from tracker.models import Department, ItemKind, ProgressUpdate, Task, TaskState, User
+from tracker.models import Department, ItemKind, Task, TaskState, User
 from tracker.policy import visible_tasks
+from tracker.services import search
 from tracker.services.deadlines import LIGHT_ORDER, Standing, Thresholds, standings
 from tracker.services.workdays import WorkCalendar
 
@@ -124,18 +126,10 @@ def condition(user: User, wanted: TaskFilter, thresholds: Thresholds) -> ColumnE
 
 
 def _mentions(text: str) -> ColumnElement[bool]:
-    """Title, description or any progress update contains ``text``; Latin letters match in either
-    case. ILIKE is several times slower than LIKE on PostgreSQL, and a text without Latin letters
-    (any Chinese search) has no case to ignore, so only such texts pay for it."""
-    has_case = any(char.isascii() and char.isalpha() for char in text)
-
-    def contains(column: Any) -> ColumnElement[bool]:
-        return column.icontains(text, autoescape=True) if has_case else column.contains(text, autoescape=True)
-
-    # IN, not a correlated EXISTS: under the OR, PostgreSQL then reads the updates once. Every
-    # kind counts, co-departments' 协办反馈 too: their words are about the task all the same.
-    in_progress = Task.id.in_(sa.select(ProgressUpdate.task_id).where(contains(ProgressUpdate.text)))
-    return sa.or_(contains(Task.title), contains(Task.description), in_progress)
+    """Title, description or a recent progress update contains ``text``, Latin letters in either
+    case. Every kind of update counts, co-departments' 协办反馈 too: their words are about the
+    task all the same."""
+    return search.mentioning(text)
 
 
 def ordering(sort: str, thresholds: Thresholds) -> list[Any]:
@@ -163,26 +157,50 @@ def count(user: User, wanted: TaskFilter, thresholds: Thresholds) -> int:
     return db.session.scalar(query) or 0
 
 
-def _page_ids(user: User, wanted: TaskFilter, thresholds: Thresholds, page: int) -> list[int]:
+def _page_ids(user: User, wanted: TaskFilter, thresholds: Thresholds, page: int, total: int) -> list[int]:
     """The ids of one page, in order: sorting and skipping over narrow rows is much cheaper than
-    over whole tasks."""
-    return list(
-        db.session.scalars(
-            sa.select(Task.id)
-            .where(condition(user, wanted, thresholds))
-            .order_by(*ordering(wanted.sort, thresholds))
-            .limit(PER_PAGE)
-            .offset((page - 1) * PER_PAGE)
-        )
-    )
+    over whole tasks. A page nearer the end than the start is read from the end, in the reverse
+    order, and turned round: the database then keeps the few rows up to the page in a small heap
+    instead of sorting every task, so the last page costs what the first does (a page in the
+    middle costs the most)."""
+    order = ordering(wanted.sort, thresholds)
+    skip = (page - 1) * PER_PAGE
+    after = total - skip - PER_PAGE  # rows after this page
+    query = sa.select(Task.id).where(condition(user, wanted, thresholds))
+    if after >= skip:
+        return list(db.session.scalars(query.order_by(*order).limit(PER_PAGE).offset(skip)))
+    backwards = query.order_by(*(_reversed(term) for term in order)).offset(max(after, 0))
+    return list(db.session.scalars(backwards.limit(min(PER_PAGE, total - skip))))[::-1]
+
+
+def _reversed(term: Any) -> Any:
+    """An ORDER BY term the other way round. Every ordering ends with the id, and each database
+    puts NULLs at the same end for ASC as at the other for DESC, so the reversed order is exactly
+    the order read backwards."""
+    if isinstance(term, UnaryExpression) and term.modifier is operators.desc_op:
+        return term.element
+    return sa.desc(term)
 
 
 def page_of(user: User, wanted: TaskFilter, page: int, today: date, calendar: WorkCalendar) -> TaskPage:
     """One page of the list; a page past the end shows the last one."""
     thresholds = Thresholds.on(today, calendar)
-    total = count(user, wanted, thresholds)
-    page = min(max(page, 1), max(1, -(-total // PER_PAGE)))
-    ids = _page_ids(user, wanted, thresholds, page)
+    if wanted.search and page <= 1:
+        # The rows of a search cost more than their count: the first page and the count come
+        # from one statement, so the search index is read once.
+        found = db.session.execute(
+            sa.select(Task.id, sa.func.count().over())
+            .where(condition(user, wanted, thresholds))
+            .order_by(*ordering(wanted.sort, thresholds))
+            .limit(PER_PAGE)
+        ).all()
+        ids = [task_id for task_id, _total in found]
+        total = found[0][1] if found else 0
+        page = 1
+    else:
+        total = count(user, wanted, thresholds)
+        page = min(max(page, 1), max(1, -(-total // PER_PAGE)))
+        ids = _page_ids(user, wanted, thresholds, page, total)
     loaded = {t.id: t for t in db.session.scalars(sa.select(Task).where(Task.id.in_(ids)).options(*TASK_LOADING))}
     tasks = [loaded[i] for i in ids]
     return TaskPage(tasks, standings(tasks, today, calendar), total, page, PER_PAGE)
