@@ -143,6 +143,12 @@ SETTINGS: tuple[Setting, ...] = (
         "killed then); the file is refused as too complex and nothing is stored.",
         _positive_seconds,
     ),
+    Setting(
+        "MAIL_PER_MINUTE",
+        300,
+        "Most mails the scheduler's sender sends a minute (it runs every minute), within the mail server's quota.",
+        int,
+    ),
     Setting("MAIL_MAX_ATTEMPTS", 5, "Attempts to send a mail before it is marked failed (for a person to retry).", int),
     Setting(
         "EXPORT_MAX_ROWS",
@@ -208,6 +214,7 @@ class Config:
     DEMO_DATA = True
     SCHEDULER = True
     LOG_FORMAT = "plain"
+    MAIL_PER_MINUTE = 300
     SMTP_HOST = ""  # no SMTP: mail is recorded, not sent
     SMTP_PORT = 25
     SMTP_SECURITY = "none"

@@ -16,7 +16,7 @@ ASSIGNED_AT = datetime(2026, 9, 30, 1, 0, tzinfo=UTC)
 def chase_unacknowledged(day: date, hour: int = 9) -> int:
     """Plan and queue the 催签 due at ``hour`` o'clock in Shanghai on ``day``."""
     now = datetime.combine(day, time(hour), local_zone())
-    return outbox.queue(planner.plan_chases(now), now)
+    return outbox.queue_reminders(planner.plan_chases(now), now)
 
 
 def _waiting_task(personas, **overrides):

@@ -83,7 +83,7 @@ def chase_command() -> None:
     from tracker.services.mail import outbox, planner
 
     now = utcnow()
-    queued = outbox.queue(planner.plan_chases(now), now)
+    queued = outbox.queue_reminders(planner.plan_chases(now), now)
     db.session.commit()
     click.echo(f"已排队 {queued} 封催签邮件。")
 

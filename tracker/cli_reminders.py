@@ -31,25 +31,31 @@ def _moment(value: str | None) -> datetime:
 @click.option(
     "--at", "at", metavar="ISO-TIME", help="Plan as if it were this moment (local time), e.g. 2021-06-01T09:00."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the planned mails as a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the planned reminders and mails as a JSON list.")
+@click.option(
+    "--by-recipient",
+    is_flag=True,
+    help="With --json: one entry per mail as it would go out (a person's reminders in one list).",
+)
 @with_appcontext
-def remind_command(dry_run: bool, at: str | None, as_json: bool) -> None:
+def remind_command(dry_run: bool, at: str | None, as_json: bool, by_recipient: bool) -> None:
     """Plan the reminders due now (or at --at), queue them and send the outbox.
 
-    Example: flask --app tracker remind --dry-run --at 2021-06-01T09:00 --json
+    Example: flask --app tracker remind --dry-run --at 2021-06-01T09:00 --json --by-recipient
     """
-    from tracker.services.mail import outbox, planner, sender
+    from tracker.services.mail import planner, sender
 
     moment = _moment(at)
     planned = planner.plan(moment)
     if as_json:
-        click.echo(json.dumps([mail.to_json() for mail in planned], ensure_ascii=False, indent=1))
+        entries = planned.by_recipient() if by_recipient else planned.to_json()
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=1))
     if dry_run:
         if not as_json:
             click.echo(f"{len(planned)} 封提醒将排队（未写入）。")
         db.session.rollback()
         return
-    queued = outbox.queue(planned, moment)
+    queued = planner.queue(planned, moment)
     db.session.commit()
     report = sender.send_due(utcnow())
     if not as_json:

@@ -154,7 +154,7 @@ def send_mail(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> A
 
     with app.app_context():
         _beat()
-        return sender.send_due(now or utcnow())
+        return sender.send_due(now or utcnow(), limit=app.config["MAIL_PER_MINUTE"])
 
 
 def tidy_up(app: Flask, lock: SchedulerLock, now: datetime | None = None) -> int | None:

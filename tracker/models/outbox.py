@@ -21,6 +21,7 @@ class NotificationStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     HELD = "held"  # for a user who chose the weekly digest: shown in the app, sent in the next digest
     DIGESTED = "digested"  # gathered into a sent digest
+    BUNDLED = "bundled"  # one reminder of several to one person, sent as one mail (``bundle_id``)
 
 
 class Notification(db.Model):
@@ -38,6 +39,10 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(40))
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id", ondelete="SET NULL"), index=True)
     recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # A reminder sent inside another mail (the day's list of a person's reminders): that mail.
+    bundle_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("notifications.id", ondelete="SET NULL"), index=True
+    )
     recipient_email: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))
     body_text: Mapped[str] = mapped_column(sa.Text)

@@ -57,8 +57,12 @@ def unread_mail_count() -> int:
 
 
 def _own() -> sa.ColumnElement[bool]:
-    """The signed-in user's notifications; voided ones (cancelled reminders) are not shown."""
-    return sa.and_(Notification.recipient_id == current_user.id, Notification.status != NotificationStatus.CANCELLED)
+    """The signed-in user's notifications; voided ones (cancelled reminders) are not shown, nor
+    the reminders a list mail carried (the list is shown)."""
+    return sa.and_(
+        Notification.recipient_id == current_user.id,
+        Notification.status.not_in([NotificationStatus.CANCELLED, NotificationStatus.BUNDLED]),
+    )
 
 
 def load_notification(notification_id: int) -> Notification:

@@ -37,6 +37,7 @@ class MailKind(enum.StrEnum):
     ESCALATION_LEADER = "escalation_leader"
     PROGRESS_REQUEST = "progress_request"
     DIGEST = "digest"
+    REMINDERS = "reminders"  # a person's reminders of one planning run, in one mail
     DRAFT_ROLLUP = "draft_rollup"
 
 
@@ -127,6 +128,12 @@ CATALOGUE: dict[MailKind, KindInfo] = {
         N_("每周汇总"),
         N_("每周第一个工作日：本部门在办任务、即将到期和逾期任务，以及本周汇总的通知"),
         N_("部门负责人、法制部门，以及选择每周汇总的人员"),
+        ON_WORKDAYS,
+    ),
+    MailKind.REMINDERS: KindInfo(
+        N_("当日提醒汇总"),
+        N_("同一天给同一人的多条到期、逾期、进展催报和逾期督办提醒，合为一封（只有一条时单独发送）"),
+        N_("各条提醒的收件人"),
         ON_WORKDAYS,
     ),
     MailKind.DRAFT_ROLLUP: KindInfo(

@@ -49,6 +49,18 @@ class Message:
         }
 
 
+@dataclass(frozen=True)
+class TaskRef:
+    """What a mail needs of its task: the id (for the link and the outbox row) and its name."""
+
+    id: int
+    name: str
+
+
+def ref(task: Task | TaskRef) -> TaskRef:
+    return task if isinstance(task, TaskRef) else TaskRef(task.id, task_name(task))
+
+
 # --- rendering --------------------------------------------------------------------------------------------
 
 
@@ -65,7 +77,7 @@ def compose(
     recipients: Iterable[User],
     key: str,
     *,
-    task: Task | None = None,
+    task: Task | TaskRef | None = None,
     link: str | None = None,
     link_label: str = LINK_LABEL,
     folds: tuple[int, ...] = (),
@@ -75,9 +87,10 @@ def compose(
     people = list(recipients)
     if not people:
         return []
-    if link is None and task is not None:
-        link = task_url(task.id)
-    values = {"task": task, "name": task_name(task) if task else "", "link": link, "link_label": link_label} | context
+    about = ref(task) if task is not None else None
+    if link is None and about is not None:
+        link = task_url(about.id)
+    values = {"name": about.name if about else "", "link": link, "link_label": link_label} | context
     env = current_app.jinja_env
     text_template = env.get_template(f"email/{kind.value}.txt")
     subject = " ".join(_block(text_template, "subject", values).split())
@@ -91,7 +104,7 @@ def compose(
             body_text,
             body_html,
             f"{kind.value}:{key}:{person.id}",
-            task.id if task else None,
+            about.id if about else None,
             folds,
         )
         for person in people
@@ -134,13 +147,6 @@ def lead_department_id(task: Task) -> int | None:
 
 def heads_and_assignee(task: Task) -> list[User]:
     return people(staffing.department_heads(lead_department_id(task)), [task.assignee])
-
-
-def owners(task: Task, heads: dict[int, list[User]]) -> list[User]:
-    """Who a reminder about ``task`` is for: its assignee, else the lead department's heads."""
-    if task.assignee is not None and task.assignee.is_active:
-        return [task.assignee]
-    return heads.get(lead_department_id(task) or 0, [])
 
 
 # --- hand-offs ----------------------------------------------------------------------------------------------
@@ -278,29 +284,78 @@ def urge(task: Task, actor: User, text: str, today: date) -> list[Message]:
 # --- reminders (planned) ---------------------------------------------------------------------------------
 
 
-def chase_acknowledgement(task: Task, heads: Sequence[User], assigned_on: date, today: date) -> list[Message]:
-    assert task.assigned_at is not None
-    return compose(
-        MailKind.CHASE_ACKNOWLEDGEMENT,
-        heads,
-        f"{task.id}:{stamp(task.assigned_at)}:{today.isoformat()}",
-        task=task,
-        department=task.lead_department.name if task.lead_department else "",
-        assigned_on=cn_date(assigned_on),
-    )
+def chase_key(task_id: int, assigned_at: datetime, today: date) -> str:
+    """The middle of a 催签's dedup key: the task, its 交办, the day (one a day per head)."""
+    return f"{task_id}:{stamp(assigned_at)}:{today.isoformat()}"
 
 
-def reminder(kind: MailKind, task: Task, recipients: Sequence[User], step: str, **context: Any) -> list[Message]:
-    """A reminder about ``task``'s deadline; ``step`` tells this one from the others of its kind."""
-    assert task.deadline is not None
-    return compose(
-        kind,
-        recipients,
-        f"{task.id}:{task.deadline.isoformat()}:{step}",
-        task=task,
-        deadline=cn_date(task.deadline),
-        **context,
+def reminder_key(task_id: int, deadline: date, step: str) -> str:
+    """The middle of a deadline reminder's dedup key: task, deadline, step (the kind starts it,
+    the recipient ends it)."""
+    return f"{task_id}:{deadline.isoformat()}:{step}"
+
+
+def reminder(kind: MailKind, task: TaskRef, recipient: User, key: str, **context: Any) -> Message:
+    """A planned reminder (a deadline's, a 催签) as a mail of its own; ``key`` from
+    :func:`reminder_key` or :func:`chase_key`, ``context`` what its template says."""
+    [message] = compose(kind, [recipient], key, task=task, **context)
+    return message
+
+
+# The order of the groups in a day's list of reminders: the most urgent first.
+LIST_ORDER = (
+    (MailKind.CHASE_ACKNOWLEDGEMENT, "待签收"),
+    (MailKind.OVERDUE, "已逾期"),
+    (MailKind.ESCALATION_LEADER, "逾期督办"),
+    (MailKind.OVERDUE_LEGAL, "逾期通报"),
+    (MailKind.DUE_TODAY, "今日到期"),
+    (MailKind.DUE_SOON, "即将到期"),
+    (MailKind.PROGRESS_REQUEST, "请反馈进展"),
+)
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """One line of a day's list: the reminder's kind, task, the sort key and what to say."""
+
+    kind: MailKind
+    task: TaskRef
+    deadline: date
+    detail: str
+
+    @property
+    def line(self) -> str:
+        return f"{self.task.name}：{self.detail}"
+
+
+def reminder_list(recipient: User, items: Sequence[ListItem], key: str) -> Message:
+    """One mail listing ``items`` (several reminders to ``recipient``), grouped by kind, most
+    urgent first, each with its link. ``key`` names the batch (its dedup key's middle)."""
+    groups = []
+    for kind, title in LIST_ORDER:
+        chosen = sorted((i for i in items if i.kind == kind), key=lambda i: (i.deadline, i.task.id))
+        if chosen:
+            lines = [
+                {
+                    "name": i.task.name,
+                    "detail": i.detail,
+                    "line": i.line,
+                    "link": task_url(i.task.id),
+                }
+                for i in chosen
+            ]
+            groups.append({"title": title, "lines": lines})
+    [mail] = compose(
+        MailKind.REMINDERS,
+        [recipient],
+        key,
+        link=base_url() + "/my",
+        link_label=APP_LINK_LABEL,
+        groups=groups,
+        total=len(items),
+        counts=[(g["title"], len(g["lines"])) for g in groups],
     )
+    return mail
 
 
 def digest(person: User, week: str, tasks_heading: str, lines: list[str], held: Sequence[Any]) -> list[Message]:

@@ -2,32 +2,134 @@
 
 Every timing rule lives here: nothing is planned on a rest day or before the policy's send hour
 (Asia/Shanghai), whoever asks — the scheduler, ``flask remind`` or ``flask
-chase-acknowledgements``. Each planned mail carries a dedup key naming the logical reminder
+chase-acknowledgements``. Each planned reminder carries a dedup key naming the logical reminder
 (kind, task, deadline, step, recipient); the outbox's unique constraint turns planning it twice
 into a no-op, so the planner can run as often as it likes, and a changed deadline simply starts
-a new schedule.
+a new schedule. The day's reminders to one person go out as one mail (:func:`outbox.queue_reminders`).
+
+Which tasks need a reminder is decided in SQL, from dates computed once from the working-day
+calendar (the deadlines that are N working days away, the quiet-since cut-off), reading plain
+columns: a province's 100,000 tasks are never loaded as objects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from tracker.clock import local_date, local_zone
 from tracker.extensions import db
-from tracker.models import OPEN_STATES, Assignment, Task, TaskState, User
+from tracker.models import OPEN_STATES, Assignment, Department, ReminderMode, ReportItem, Task, TaskState, User
 from tracker.services import deadlines, staffing
 from tracker.services.mail import messages, outbox
-from tracker.services.mail.catalogue import MailKind
-from tracker.services.mail.messages import Message
+from tracker.services.mail.catalogue import MailKind, goes_to_digest
+from tracker.services.mail.messages import ListItem, Message, TaskRef
 from tracker.services.mail.policy import load_policy
 from tracker.services.workdays import WorkCalendar
 
 WORKABLE = (TaskState.NOT_STARTED, TaskState.IN_PROGRESS)
+# What the planner reads of a task: columns, never the object.
+TASK_COLUMNS = (
+    Task.id,
+    Task.title,
+    ReportItem.number_label,
+    Task.deadline,
+    Task.lead_department_id,
+    Task.assignee_id,
+    Task.assignment,
+    Task.parent_id,
+    Task.percent_done,
+    Task.last_progress_at,
+    Task.acknowledged_at,
+    Task.created_at,
+    # The policy of its own, when it has one, is read apart: those are few.
+    Task.reminder_overrides.is_not(None).label("has_overrides"),
+)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One logical reminder: a kind, a task, what tells it from the others of its kind (``key``:
+    the deadline and the step of its schedule, or a 催签's day), a recipient."""
+
+    kind: MailKind
+    task: TaskRef
+    deadline: date | None
+    key: str
+    recipient: User
+    detail: str  # its line in the day's list ("完成时限…，已逾期3天")
+    context: dict[str, Any] = field(default_factory=dict)  # what its own mail says (left, late, quiet…)
+
+    @property
+    def dedup_key(self) -> str:
+        return f"{self.kind.value}:{self.key}:{self.recipient.id}"
+
+    @property
+    def held(self) -> bool:
+        """Waits for the recipient's weekly digest instead of going out today."""
+        return goes_to_digest(self.kind, self.recipient.reminder_mode == ReminderMode.DIGEST)
+
+    def message(self) -> Message:
+        """The reminder as a mail of its own (for a person with only this one, or a digest user)."""
+        return messages.reminder(self.kind, self.task, self.recipient, self.key, **self.context)
+
+    def item(self) -> ListItem:
+        return ListItem(self.kind, self.task, self.deadline or date.max, self.detail)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.message().to_json()
+
+
+@dataclass
+class Plan:
+    """What is due at a moment: reminders (folded per person when queued) and other mail
+    (催签, weekly digests), each mail as it stands."""
+
+    reminders: list[Reminder] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.reminders) + len(self.messages)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """One entry per planned reminder or mail (``remind --dry-run --json``)."""
+        return [r.to_json() for r in self.reminders] + [m.to_json() for m in self.messages]
+
+    def by_recipient(self) -> list[dict[str, Any]]:
+        """The mails as they would go out, one entry per mail (``remind --dry-run --by-recipient``):
+        a person's reminders in one list (or alone when there is one), then 催签 and digests."""
+        mails: list[dict[str, Any]] = []
+        for recipient, reminders in _by_recipient(r for r in self.reminders if not r.held):
+            subject = (
+                reminders[0].message().subject
+                if len(reminders) == 1
+                else messages.reminder_list(recipient, [r.item() for r in reminders], "preview").subject
+            )
+            mails.append(_mail_json(recipient, subject, [r.kind for r in reminders], [r.task.id for r in reminders]))
+        for message in self.messages:
+            task_ids = [message.task_id] if message.task_id is not None else []
+            mails.append(_mail_json(message.recipient, message.subject, [message.kind], task_ids))
+        return mails
+
+
+def _mail_json(recipient: User, subject: str, kinds: Iterable[MailKind], task_ids: list[int]) -> dict[str, Any]:
+    return {
+        "recipient": recipient.email,
+        "subject": subject,
+        "kinds": sorted({kind.value for kind in kinds}),
+        "task_ids": task_ids,
+    }
+
+
+def _by_recipient(reminders: Iterable[Reminder]) -> list[tuple[User, list[Reminder]]]:
+    grouped: dict[int, tuple[User, list[Reminder]]] = {}
+    for reminder in reminders:
+        grouped.setdefault(reminder.recipient.id, (reminder.recipient, []))[1].append(reminder)
+    return [grouped[key] for key in sorted(grouped)]
 
 
 def sending_day(now: datetime, calendar: WorkCalendar) -> date | None:
@@ -38,149 +140,228 @@ def sending_day(now: datetime, calendar: WorkCalendar) -> date | None:
     return local.date()
 
 
-def plan(now: datetime, calendar: WorkCalendar | None = None) -> list[Message]:
+def plan(now: datetime, calendar: WorkCalendar | None = None) -> Plan:
     """Every reminder, 催签 and digest due at ``now`` (none on a rest day or before the send hour)."""
     calendar = calendar or WorkCalendar.load()
     today = sending_day(now, calendar)
     if today is None:
-        return []
+        return Plan()
     base_policy = load_policy()
-    tasks = db.session.scalars(
-        sa.select(Task)
-        .where(Task.state.in_(WORKABLE), Task.deadline.is_not(None), Task.lead_department_id.is_not(None))
-        .options(selectinload(Task.assignee), selectinload(Task.report_item), selectinload(Task.parent))
-        .order_by(Task.id)
-    ).all()
-    heads = staffing.heads_by_department(t.lead_department_id for t in tasks)
+    due_in = _due_dates(today, calendar, base_policy["lead_workdays"])
+    rows = _candidates(today, due_in, base_policy)
+    overrides = _overrides([row.id for row in rows if row.has_overrides])
+    heads = staffing.heads_by_department(row.lead_department_id for row in rows)
+    assignees = _active_users(row.assignee_id for row in rows)
     office = staffing.legal_officers()
     leaders = staffing.leaders()
-
-    planned: list[Message] = []
-    for task in tasks:
-        policy = load_policy(task) if task.reminder_overrides else base_policy
-        owners = messages.owners(task, heads)
-        planned += _task_reminders(task, owners, office, leaders, today, calendar, policy)
-    planned += _chases(today, calendar)
+    schedule = _Schedule(today, calendar, base_policy, due_in)
+    reminders: list[Reminder] = []
+    for row in rows:
+        owner = assignees.get(row.assignee_id or 0)
+        owners = [owner] if owner is not None else heads.get(row.lead_department_id, [])
+        task_schedule = schedule.with_policy(base_policy | overrides[row.id]) if row.id in overrides else schedule
+        reminders += task_schedule.reminders(row, owners, office, leaders)
+    reminders += _chases(today, calendar)
+    result = Plan(reminders=reminders)
     if calendar.is_first_workday_of_week(today):
-        planned += _digests(tasks, heads, office, today, calendar)
-    return planned
+        result.messages += _digests(heads, office, today, calendar)
+    return result
 
 
 def queue_due(now: datetime, calendar: WorkCalendar | None = None) -> int:
-    """Plan what is due at ``now`` and queue it; returns how many mails were new."""
-    return outbox.queue(plan(now, calendar), now)
+    """Plan what is due at ``now`` and queue it; returns how many reminders and mails were new."""
+    return queue(plan(now, calendar), now)
+
+
+def queue(planned: Plan, now: datetime) -> int:
+    return outbox.queue(planned.messages, now) + outbox.queue_reminders(planned.reminders, now)
+
+
+def _candidates(today: date, due_in: dict[date, int], policy: dict[str, Any]) -> Sequence[sa.Row[Any]]:
+    """The workable tasks that may need a reminder today, as rows of :data:`TASK_COLUMNS`: due in
+    one of the policy's lead days, due today or overdue, quiet for the policy's days, or with
+    a policy of their own (few; judged in Python)."""
+    quiet_before = deadlines.stale_before(today, policy["stale_after_days"])
+    needs_a_look = sa.or_(
+        Task.deadline <= today,
+        Task.deadline.in_(list(due_in)) if due_in else sa.false(),
+        sa.and_(Task.assignment == Assignment.ACKNOWLEDGED, deadlines.Thresholds.quiet_since() < quiet_before),
+        Task.reminder_overrides.is_not(None),
+    )
+    return db.session.execute(
+        sa.select(*TASK_COLUMNS)
+        .outerjoin(ReportItem, ReportItem.id == Task.report_item_id)
+        .where(
+            Task.state.in_(WORKABLE),
+            Task.deadline.is_not(None),
+            Task.lead_department_id.is_not(None),
+            needs_a_look,
+        )
+        .order_by(Task.id)
+    ).all()
+
+
+def _due_dates(today: date, calendar: WorkCalendar, lead_workdays: Iterable[int]) -> dict[date, int]:
+    """The deadlines that are one of ``lead_workdays`` working days after ``today``, with that number."""
+    wanted = set(lead_workdays)
+    if not wanted:
+        return {}
+    last = calendar.add_workdays(today, max(wanted) + 1)
+    days = (today + timedelta(days=n) for n in range(1, (last - today).days))
+    return {day: left for day in days if (left := calendar.workdays_until(today, day)) in wanted}
+
+
+def _overrides(task_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The policies of their own of these tasks (a handful), in one query."""
+    rows = db.session.execute(sa.select(Task.id, Task.reminder_overrides).where(Task.id.in_(task_ids)))
+    return {task_id: values for task_id, values in rows if values}
+
+
+def _active_users(user_ids: Iterable[int | None]) -> dict[int, User]:
+    wanted = {i for i in user_ids if i is not None}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(wanted), User.is_active))}
+
+
+class _Schedule:
+    """The day's dates, worked out once, against which each task's row is judged."""
+
+    def __init__(self, today: date, calendar: WorkCalendar, policy: dict[str, Any], due_in: dict[date, int]) -> None:
+        self.today, self.calendar, self.policy, self.due_in = today, calendar, policy, due_in
+        self.weekly = calendar.is_first_workday_of_week(today)
+        self.week = f"week-{today:%G-%V}"
+        self.quiet_before = deadlines.stale_before(today, policy["stale_after_days"])
+
+    def with_policy(self, policy: dict[str, Any]) -> _Schedule:
+        return _Schedule(
+            self.today, self.calendar, policy, _due_dates(self.today, self.calendar, policy["lead_workdays"])
+        )
+
+    def reminders(
+        self, row: sa.Row[Any], owners: list[User], office: list[User], leaders: list[User]
+    ) -> list[Reminder]:
+        today, policy = self.today, self.policy
+        deadline: date = row.deadline
+        task = TaskRef(row.id, f"{row.number_label or ''}{row.title}")
+        due = f"完成时限{messages.cn_date(deadline)}"
+        found: list[Reminder] = []
+
+        def add(kind: MailKind, step: str, people: list[User], detail: str, **context: Any) -> None:
+            key = messages.reminder_key(row.id, deadline, step)
+            context["deadline"] = messages.cn_date(deadline)
+            found.extend(Reminder(kind, task, deadline, key, person, detail, context) for person in people)
+
+        if deadline in self.due_in:
+            left = self.due_in[deadline]
+            add(MailKind.DUE_SOON, str(left), owners, f"{due}，剩余{left}个工作日", left=left)
+        elif deadline == today and policy["on_the_day"]:
+            add(MailKind.DUE_TODAY, "0", owners, f"{due}，今日到期")
+        elif deadlines.is_overdue(deadline, today):
+            late = (today - deadline).days
+            overdue = f"{due}，已逾期{late}天"
+            add(MailKind.OVERDUE, today.isoformat(), owners, overdue, late=late)
+            first_notice = self.calendar.next_workday(deadline)
+            if today == first_notice or (today > first_notice and self.weekly):
+                step = "first" if today == first_notice else self.week
+                add(MailKind.OVERDUE_LEGAL, step, office, overdue, late=late)
+            after = policy["leadership_after_days"]
+            if late >= after and (late == after or self.weekly):
+                add(MailKind.ESCALATION_LEADER, self.week, leaders, overdue, late=late)
+        # An assignment not yet acknowledged is chased by 催签, not asked for progress.
+        since = row.last_progress_at or row.acknowledged_at or row.created_at
+        if row.assignment == Assignment.ACKNOWLEDGED and since < self.quiet_before:
+            quiet = deadlines.quiet_days(since, today)
+            step = f"{since.date().isoformat()}:{quiet // policy['stale_after_days']}"
+            add(MailKind.PROGRESS_REQUEST, step, owners, f"已{quiet}天未反馈进展", quiet=quiet)
+        return found
 
 
 # --- 催签 ------------------------------------------------------------------------------------------------
 
 
-def plan_chases(now: datetime, calendar: WorkCalendar | None = None) -> list[Message]:
-    """The 催签 mails due at ``now`` alone (none on a rest day or before the send hour)."""
+def plan_chases(now: datetime, calendar: WorkCalendar | None = None) -> list[Reminder]:
+    """The 催签 due at ``now`` alone (none on a rest day or before the send hour)."""
     calendar = calendar or WorkCalendar.load()
     today = sending_day(now, calendar)
     return _chases(today, calendar) if today is not None else []
 
 
-def _chases(today: date, calendar: WorkCalendar) -> list[Message]:
+def _chases(today: date, calendar: WorkCalendar) -> list[Reminder]:
     """A 催签 to the lead department's heads for every open task assigned more than
     ACKNOWLEDGE_WITHIN_WORKDAYS working days ago and still not acknowledged; at most one a day
     per task and head (the day is in the dedup key)."""
-    waiting = db.session.scalars(
-        sa.select(Task)
+    waiting = db.session.execute(
+        sa.select(
+            Task.id,
+            Task.title,
+            ReportItem.number_label,
+            Task.deadline,
+            Task.assigned_at,
+            Task.lead_department_id,
+            Department.name.label("department"),
+        )
+        .outerjoin(ReportItem, ReportItem.id == Task.report_item_id)
+        .join(Department, Department.id == Task.lead_department_id)
         .where(
             Task.assignment == Assignment.ASSIGNED,
             Task.state.in_(OPEN_STATES),
             Task.assigned_at < deadlines.late_acknowledgement_before(today, calendar),
         )
-        .options(selectinload(Task.lead_department), selectinload(Task.report_item))
         .order_by(Task.id)
     ).all()
-    heads = staffing.heads_by_department(t.lead_department_id for t in waiting)
-    planned: list[Message] = []
-    for task in waiting:
-        assert task.assigned_at is not None
-        department_heads = heads.get(task.lead_department_id or 0, [])
-        planned += messages.chase_acknowledgement(task, department_heads, local_date(task.assigned_at), today)
-    return planned
-
-
-# --- reminders about deadlines -----------------------------------------------------------------------------
-
-
-def _task_reminders(
-    task: Task,
-    owners: list[User],
-    office: list[User],
-    leaders: list[User],
-    today: date,
-    calendar: WorkCalendar,
-    policy: dict[str, Any],
-) -> list[Message]:
-    assert task.deadline is not None
-    deadline = task.deadline
-    mails: list[Message] = []
-    left = calendar.workdays_until(today, deadline)
-    if deadline > today and left in policy["lead_workdays"]:
-        mails += messages.reminder(MailKind.DUE_SOON, task, owners, str(left), left=left)
-    elif deadline == today and policy["on_the_day"]:
-        mails += messages.reminder(MailKind.DUE_TODAY, task, owners, "0")
-    elif deadlines.is_overdue(deadline, today):
-        late = (today - deadline).days
-        mails += messages.reminder(MailKind.OVERDUE, task, owners, today.isoformat(), late=late)
-        first_notice = calendar.next_workday(deadline)
-        weekly = calendar.is_first_workday_of_week(today)
-        if today == first_notice or (today > first_notice and weekly):
-            step = "first" if today == first_notice else f"week-{today:%G-%V}"
-            mails += messages.reminder(MailKind.OVERDUE_LEGAL, task, office, step, late=late)
-        after = policy["leadership_after_days"]
-        if late >= after and (late == after or weekly):
-            mails += messages.reminder(MailKind.ESCALATION_LEADER, task, leaders, f"week-{today:%G-%V}", late=late)
-    # An assignment not yet acknowledged is chased by 催签, not asked for progress.
-    since = deadlines.quiet_since(task, task.last_progress_at)
-    if task.assignment == Assignment.ACKNOWLEDGED and deadlines.is_stale(since, today, policy["stale_after_days"]):
-        assert since is not None
-        quiet = deadlines.quiet_days(since, today)
-        step = f"{since.date().isoformat()}:{quiet // policy['stale_after_days']}"
-        mails += messages.reminder(MailKind.PROGRESS_REQUEST, task, owners, step, quiet=quiet)
-    return mails
+    heads = staffing.heads_by_department(row.lead_department_id for row in waiting)
+    chases: list[Reminder] = []
+    for row in waiting:
+        assigned_on = messages.cn_date(local_date(row.assigned_at))
+        task = TaskRef(row.id, f"{row.number_label or ''}{row.title}")
+        key = messages.chase_key(row.id, row.assigned_at, today)
+        context = {"department": row.department, "assigned_on": assigned_on}
+        detail = f"{assigned_on}交办，尚未签收"
+        chases.extend(
+            Reminder(MailKind.CHASE_ACKNOWLEDGEMENT, task, row.deadline, key, head, detail, context)
+            for head in heads.get(row.lead_department_id, [])
+        )
+    return chases
 
 
 # --- weekly digests -----------------------------------------------------------------------------------------
 
 
-def _digests(
-    tasks: Sequence[Task], heads: dict[int, list[User]], office: list[User], today: date, calendar: WorkCalendar
-) -> list[Message]:
+def _digests(heads: dict[int, list[User]], office: list[User], today: date, calendar: WorkCalendar) -> list[Message]:
     """每周汇总, on the first working day of the week: one mail per head with the department's
     open tasks, one per legal officer with what is overdue or due within DUE_SOON_WORKDAYS
     working days, each with the notifications held for the person's digest; anyone else who
     chose the digest gets theirs when something was held. Nobody gets an empty digest."""
     week = f"{today:%G-W%V}"
+    rows = db.session.execute(
+        sa.select(*TASK_COLUMNS)
+        .outerjoin(ReportItem, ReportItem.id == Task.report_item_id)
+        .where(
+            Task.state.in_(WORKABLE),
+            Task.deadline.is_not(None),
+            Task.lead_department_id.is_not(None),
+            Task.parent_id.is_(None),
+        )
+        .order_by(Task.deadline, Task.id)
+    ).all()
+    heads = heads | staffing.heads_by_department({row.lead_department_id for row in rows} - set(heads))
     lines_for: dict[int, tuple[User, str, list[str]]] = {}
-    by_department: dict[int, list[Task]] = {}
-    for task in tasks:
-        if task.parent_id is None and task.lead_department_id is not None:
-            by_department.setdefault(task.lead_department_id, []).append(task)
-    for department_id, department_tasks in by_department.items():
-        lines = [_digest_line(t, today, calendar) for t in sorted(department_tasks, key=_by_deadline)]
+    by_department: dict[int, list[str]] = {}
+    for row in rows:
+        by_department.setdefault(row.lead_department_id, []).append(_digest_line(row, today, calendar))
+    for department_id, lines in by_department.items():
         for head in heads.get(department_id, []):
             lines_for[head.id] = (head, f"本部门有{len(lines)}项督办任务在办", lines)
     pressing = [
-        t
-        for t in tasks
-        if t.parent_id is None
-        and t.deadline is not None
-        and calendar.workdays_until(today, t.deadline) <= deadlines.DUE_SOON_WORKDAYS
+        _digest_line(row, today, calendar)
+        for row in rows
+        if calendar.workdays_until(today, row.deadline) <= deadlines.DUE_SOON_WORKDAYS
     ]
     if pressing:
-        lines = [_digest_line(t, today, calendar) for t in sorted(pressing, key=_by_deadline)]
         for officer in office:
-            lines_for[officer.id] = (officer, f"{len(lines)}项督办任务已逾期或即将到期", lines)
+            lines_for[officer.id] = (officer, f"{len(pressing)}项督办任务已逾期或即将到期", pressing)
     held = outbox.held_by_recipient()
     people = {person.id: person for person, _, _ in lines_for.values()}
-    people |= {
-        user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(set(held) - set(people))))
-    }
+    people |= _active_users(set(held) - set(people))
     mails: list[Message] = []
     for person_id, person in sorted(people.items()):
         _, heading, lines = lines_for.get(person_id, (person, "", []))
@@ -188,16 +369,10 @@ def _digests(
     return mails
 
 
-def _by_deadline(task: Task) -> tuple[date, int]:
-    return (task.deadline or date.max, task.id)
-
-
-def _digest_line(task: Task, today: date, calendar: WorkCalendar) -> str:
-    assert task.deadline is not None
-    if deadlines.is_overdue(task.deadline, today):
-        standing = f"已逾期{(today - task.deadline).days}天"
+def _digest_line(row: sa.Row[Any], today: date, calendar: WorkCalendar) -> str:
+    if deadlines.is_overdue(row.deadline, today):
+        standing = f"已逾期{(today - row.deadline).days}天"
     else:
-        standing = f"剩余{calendar.workdays_until(today, task.deadline)}个工作日"
-    return (
-        f"{messages.task_name(task)}（完成时限{messages.cn_date(task.deadline)}，{standing}，进度{task.percent_done}%）"
-    )
+        standing = f"剩余{calendar.workdays_until(today, row.deadline)}个工作日"
+    name = f"{row.number_label or ''}{row.title}"
+    return f"{name}（完成时限{messages.cn_date(row.deadline)}，{standing}，进度{row.percent_done}%）"

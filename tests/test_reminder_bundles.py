@@ -1,0 +1,135 @@
+"""One mail per person per day: bob (head of 交警支队) with thirty tasks due gets one list, not
+thirty mails; nothing is mailed twice and nothing is lost when the day's list changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from tests.conftest import count_queries
+from tests.factories import make_task
+from tracker.extensions import db
+from tracker.models import Assignment, Notification, NotificationStatus, TaskState
+from tracker.services.mail import planner
+from tracker.services.timeline import chase_record
+
+DAY = date(2026, 6, 2)  # a Tuesday: no weekly digest to get in the way
+NEXT_DAY = date(2026, 6, 3)
+
+
+def at_nine(day: date, hour_utc: int = 1) -> datetime:
+    return datetime(day.year, day.month, day.day, hour_utc, 0, tzinfo=UTC)
+
+
+def tasks_for_bob(personas, count: int, deadline: date, **overrides):
+    return [
+        make_task(
+            title=f"整改任务{n:02d}",
+            lead_department_id=personas.bob_dept.id,
+            deadline=deadline,
+            state=TaskState.IN_PROGRESS,
+            assignment=Assignment.ACKNOWLEDGED,
+            acknowledged_at=at_nine(DAY) - timedelta(days=2),
+            created_at=at_nine(DAY) - timedelta(days=3),
+            **overrides,
+        )
+        for n in range(count)
+    ]
+
+
+def mails_to(email: str) -> list[Notification]:
+    """What went (or goes) out to ``email``: everything but the reminders a list carries."""
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.recipient_email == email, Notification.status != NotificationStatus.BUNDLED)
+            .order_by(Notification.id)
+        )
+    )
+
+
+def test_thirty_reminders_to_one_person_go_out_as_one_list(personas, ctx):
+    tasks = tasks_for_bob(personas, 30, DAY - timedelta(days=3))  # all overdue
+    assert planner.queue_due(at_nine(DAY)) == 30
+    [mail] = [m for m in mails_to("bob@example.gov.cn") if m.kind == "reminders"]
+    assert mail.subject == "【督办提醒】30项督办任务需要您关注（已逾期30项）"
+    assert all(f"整改任务{n:02d}" in mail.body_text and f"/tasks/{t.id}" in mail.body_text for n, t in enumerate(tasks))
+    assert [m.kind for m in mails_to("bob@example.gov.cn")] == ["reminders"]
+    bundled = db.session.scalars(sa.select(Notification).where(Notification.status == NotificationStatus.BUNDLED))
+    assert {n.bundle_id for n in bundled if n.recipient_email == "bob@example.gov.cn"} == {mail.id}
+
+
+def test_one_reminder_alone_is_the_plain_single_task_mail(personas, ctx):
+    [task] = tasks_for_bob(personas, 1, DAY - timedelta(days=3))
+    planner.queue_due(at_nine(DAY))
+    [mail] = mails_to("bob@example.gov.cn")
+    assert mail.kind == "overdue" and mail.subject == f"【逾期提醒】{task.title} 已逾期3天"
+    assert mail.status == NotificationStatus.PENDING
+
+
+def test_the_next_day_repeats_the_overdue_list_but_not_yesterdays_one_off_reminders(personas, ctx):
+    tasks_for_bob(personas, 2, DAY - timedelta(days=3))  # overdue: every working day
+    tasks_for_bob(personas, 2, date(2026, 6, 5))  # 3 working days before on Monday: once
+    planner.queue_due(at_nine(DAY))
+    planner.queue_due(at_nine(NEXT_DAY))
+    monday, tuesday = [m for m in mails_to("bob@example.gov.cn") if m.kind == "reminders"]
+    assert "即将到期（2项）" in monday.body_text and "已逾期（2项）" in monday.body_text
+    assert "即将到期" not in tuesday.body_text and "已逾期（2项）" in tuesday.body_text
+
+
+def test_a_reminder_due_after_the_days_mail_went_out_comes_in_the_next_ticks_mail(personas, ctx):
+    tasks_for_bob(personas, 2, DAY - timedelta(days=3))
+    planner.queue_due(at_nine(DAY))
+    late = tasks_for_bob(personas, 1, DAY)  # a deadline set to today after 09:00
+    planner.queue_due(at_nine(DAY, hour_utc=5))  # the 13:00 tick
+    first, second = mails_to("bob@example.gov.cn")
+    assert first.kind == "reminders" and "今日到期" not in first.body_text
+    assert second.kind == "due_today" and late[0].title in second.subject
+    assert planner.queue_due(at_nine(DAY, hour_utc=6)) == 0  # and nothing twice
+
+
+def test_the_task_still_shows_every_reminder_it_was_part_of(personas, ctx):
+    task, _ = tasks_for_bob(personas, 2, DAY - timedelta(days=3))
+    planner.queue_due(at_nine(DAY))
+    planner.queue_due(at_nine(NEXT_DAY))
+    record = [row for row in chase_record(task) if isinstance(row, Notification) and row.kind == "overdue"]
+    assert len(record) == 2 and all(row.status == NotificationStatus.BUNDLED for row in record)
+
+
+def test_planning_costs_the_same_queries_for_ten_or_a_hundred_tasks(app, personas, ctx):
+    tasks_for_bob(personas, 10, DAY - timedelta(days=3))
+    db.session.commit()
+    with count_queries(app) as few:
+        planner.plan(at_nine(DAY))
+    tasks_for_bob(personas, 90, DAY - timedelta(days=3))
+    tasks_for_bob(personas, 20, date(2026, 6, 5), assignee_id=personas.carol.id)
+    db.session.commit()
+    with count_queries(app) as many:
+        planner.plan(at_nine(DAY))
+    assert len(many) == len(few)
+
+
+def test_a_tick_that_finds_nothing_new_queues_in_one_statement(app, personas, ctx):
+    tasks_for_bob(personas, 20, DAY - timedelta(days=3))
+    planner.queue_due(at_nine(DAY))
+    db.session.commit()
+    planned = planner.plan(at_nine(DAY, hour_utc=2))
+    with count_queries(app) as statements:
+        assert planner.queue(planned, at_nine(DAY, hour_utc=2)) == 0
+    assert len(statements) == 1
+
+
+def test_the_dry_run_by_recipient_shows_the_mails_as_they_would_go_out(runner, personas, app):
+    import json
+
+    with app.app_context():
+        tasks_for_bob(personas, 3, DAY - timedelta(days=3))
+        db.session.commit()
+    result = runner.invoke(args=["remind", "--dry-run", "--at", "2026-06-02T09:00", "--json", "--by-recipient"])
+    assert result.exit_code == 0, result.output
+    mails = {m["recipient"]: m for m in json.loads(result.output)}
+    bob = mails["bob@example.gov.cn"]
+    assert bob["subject"].startswith("【督办提醒】3项") and bob["kinds"] == ["overdue"] and len(bob["task_ids"]) == 3
+    plain = runner.invoke(args=["remind", "--dry-run", "--at", "2026-06-02T09:00", "--json"])
+    assert len([m for m in json.loads(plain.output) if m["recipient"] == "bob@example.gov.cn"]) == 3
