@@ -44,21 +44,9 @@ def queue(messages: Iterable[Message], now: datetime) -> int:
 
 
 def _queue_one(message: Message, now: datetime) -> bool:
-    held = goes_to_digest(message.kind, message.recipient.reminder_mode == ReminderMode.DIGEST)
-    values = {
-        "kind": message.kind.value,
-        "dedup_key": message.dedup_key,
-        "task_id": message.task_id,
-        "recipient_id": message.recipient.id,
-        "recipient_email": message.recipient.email,
-        "subject": message.subject,
-        "body_text": message.body_text,
-        "body_html": message.body_html,
-        "status": NotificationStatus.HELD if held else NotificationStatus.PENDING,
-        "attempts": 0,
-        "next_attempt_at": None if held else now,
-        "created_at": now,
-    }
+    values = _mail_row(message, now)
+    if goes_to_digest(message.kind, message.recipient.reminder_mode == ReminderMode.DIGEST):
+        values |= {"status": NotificationStatus.HELD, "next_attempt_at": None}
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
@@ -170,6 +158,7 @@ def _send_as_lists(batches: list[list[Reminder]], now: datetime) -> None:
 
 
 def _mail_row(message: Message, now: datetime) -> dict[str, Any]:
+    """The outbox row of ``message``, due at ``now``."""
     return {
         "kind": message.kind.value,
         "dedup_key": message.dedup_key,
