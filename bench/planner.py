@@ -8,7 +8,8 @@ reminders built), ``queue`` (one statement to find the known keys, one bulk inse
 person), and a second tick that finds nothing new; with each, the SQL statements and, with
 ``--memory`` (which slows the run), the peak memory Python allocated. It reports the number of
 reminders and of mails, and the most mails and reminders any one person gets. Everything runs
-in one transaction that is rolled back: the database is left as it was.
+in one transaction that is rolled back: the database is left as it was (on PostgreSQL, the
+outbox is vacuumed first).
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ def measure(work: Any) -> tuple[Any, float, float, int]:
     return result, elapsed, peak / 2**20, len(statements)
 
 
+def vacuum(engine: sa.Engine) -> None:
+    """Earlier runs rolled their mail back: on PostgreSQL, clear the dead rows they left so that a
+    run does not time the last one's leftovers."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE notifications"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=default_url(100_000), help="a database filled by bench/generate.py")
@@ -74,6 +83,8 @@ def main() -> None:
 
     moment = datetime.fromisoformat(args.at).replace(tzinfo=ZoneInfo("Asia/Shanghai"))
     app = bench_app(absolute_url(args.database_url))
+    with app.app_context():
+        vacuum(db.engine)
     runs: dict[str, list[tuple[float, float, int]]] = {"plan": [], "queue": [], "noop_tick": []}
     report: dict[str, Any] = {}
     with app.app_context():
@@ -82,7 +93,7 @@ def main() -> None:
             runs["plan"].append((ms, mib, queries))
             queued, ms, mib, queries = measure(lambda planned=planned: planner.queue(planned, moment))
             runs["queue"].append((ms, mib, queries))
-            _, ms, mib, queries = measure(lambda: planner.queue(planner.plan(moment), moment))
+            _, ms, mib, queries = measure(lambda: planner.queue_due(moment))
             runs["noop_tick"].append((ms, mib, queries))
             per_person = Counter(r.recipient.id for r in planned.reminders if not r.held)
             mails = db.session.execute(

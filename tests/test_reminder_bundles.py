@@ -133,3 +133,48 @@ def test_the_dry_run_by_recipient_shows_the_mails_as_they_would_go_out(runner, p
     assert bob["subject"].startswith("【督办提醒】3项") and bob["kinds"] == ["overdue"] and len(bob["task_ids"]) == 3
     plain = runner.invoke(args=["remind", "--dry-run", "--at", "2026-06-02T09:00", "--json"])
     assert len([m for m in json.loads(plain.output) if m["recipient"] == "bob@example.gov.cn"]) == 3
+
+
+def test_a_long_group_lists_the_most_urgent_and_links_the_rest(personas, ctx, monkeypatch):
+    from tracker.services.mail import messages
+
+    monkeypatch.setattr(messages, "LIST_LINES", 3)
+    tasks = tasks_for_bob(personas, 5, DAY - timedelta(days=3))
+    planner.queue_due(at_nine(DAY))
+    [mail] = [m for m in mails_to("bob@example.gov.cn") if m.kind == "reminders"]
+    assert "5项督办任务" in mail.subject and "已逾期（5项）" in mail.body_text
+    listed = [t for t in tasks if f"/tasks/{t.id}\n" in mail.body_text]
+    assert listed == tasks[:3]  # the same deadline: the lowest ids first
+    assert "另有2项，请在系统中查看：http://127.0.0.1:5000/tasks?light=red" in mail.body_text
+    assert 'href="http://127.0.0.1:5000/tasks?light=red"' in mail.body_html
+    # Each of the five is still its own row in the list, for its task's 催办记录.
+    assert len([n for n in chase_record(tasks[4]) if n.bundle_id == mail.id]) == 1
+
+
+def test_a_task_whose_own_policy_was_cleared_stores_no_policy(personas, ctx):
+    from tracker.models import Task
+    from tracker.services import workflow
+
+    [task] = tasks_for_bob(personas, 1, DAY + timedelta(days=30))
+    workflow.set_task_overrides(task, {"lead_workdays": [1]}, personas.alice, at_nine(DAY))
+    workflow.set_task_overrides(task, None, personas.alice, at_nine(DAY))
+    db.session.flush()
+    # SQL NULL, not JSON null: the planner reads only the tasks that have a policy of their own.
+    assert db.session.scalar(sa.select(sa.func.count()).where(Task.reminder_overrides.is_not(None))) == 0
+
+
+def test_a_tick_after_the_days_mail_builds_no_reminder_at_all(app, personas, ctx):
+    tasks_for_bob(personas, 20, DAY - timedelta(days=3))
+    planner.queue_due(at_nine(DAY))
+    db.session.commit()
+    later = at_nine(DAY, hour_utc=2)
+    assert planner.plan(later, only_new=True).reminders == []
+    assert len(planner.plan(later).reminders) == 20  # the dry run still shows the day's reminders
+    with count_queries(app) as few:
+        assert planner.queue_due(later) == 0
+    tasks_for_bob(personas, 40, DAY - timedelta(days=4))
+    planner.queue_due(later)
+    db.session.commit()
+    with count_queries(app) as many:
+        assert planner.queue_due(at_nine(DAY, hour_utc=3)) == 0
+    assert len(many) == len(few)

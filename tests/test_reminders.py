@@ -62,7 +62,7 @@ def walk(first: date = FIRST_DAY, last: date = LAST_DAY) -> dict[date, set[tuple
                 Notification.kind != "reminders",
                 sa.func.date(Notification.created_at) == day.isoformat()
                 if db.engine.dialect.name == "sqlite"
-                else sa.cast(Notification.created_at, sa.Date) == day
+                else sa.cast(Notification.created_at, sa.Date) == day,
             )
         ):
             queued[day].add((kind, email))
@@ -110,6 +110,15 @@ def test_it_groups_a_weekly_digest_per_person(task):
     assert set(by_person) == {BOB, ALICE}
     assert by_person[BOB].subject == "【每周汇总】本部门有1项督办任务在办"
     assert "深化改革，力保落实到位（完成时限2021年10月08日，已逾期3天，进度0%）" in by_person[BOB].body_text
+
+
+def test_a_weekly_digest_lists_the_most_urgent_and_counts_the_rest(task, monkeypatch):
+    from tracker.services.mail import planner
+
+    monkeypatch.setattr(planner, "DIGEST_LINES", 0)
+    mails = [m for m in reminders.plan(at_nine(date(2021, 10, 11))).messages if m.kind == "digest"]
+    bob = next(m for m in mails if m.recipient.email == BOB)
+    assert "深化改革" not in bob.body_text and "另有1项，请登录系统查看。" in bob.body_text
 
 
 def test_it_sends_nothing_on_rest_days_or_before_nine(task):

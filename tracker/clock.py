@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -16,9 +16,10 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
-def local_date(moment: datetime) -> date:
-    """The calendar date of ``moment`` in the office's time zone (Asia/Shanghai by default)."""
-    return moment.astimezone(local_zone()).date()
+def local_date(moment: datetime, zone: tzinfo | None = None) -> date:
+    """The calendar date of ``moment`` in the office's time zone (Asia/Shanghai by default;
+    ``zone`` when the caller read it once for many)."""
+    return moment.astimezone(zone or local_zone()).date()
 
 
 def local_today() -> date:

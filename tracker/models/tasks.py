@@ -99,8 +99,9 @@ class Task(db.Model):
     extension_count: Mapped[int] = mapped_column(default=0)
     sent_back_count: Mapped[int] = mapped_column(default=0)  # closures returned (退办): for 一次办结率
     closure_summary: Mapped[str] = mapped_column(sa.Text, default="")
-    # Per-task changes to the reminder policy (same keys as the policy), or None for the default.
-    reminder_overrides: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # Per-task changes to the reminder policy (same keys as the policy), or None for the default:
+    # SQL NULL, not JSON null, so the planner finds the few tasks that have their own in an index.
+    reminder_overrides: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The office's calendar date of completed_at, so "closed on time" is a date comparison in SQL.
     completed_on: Mapped[date | None] = mapped_column(index=True)

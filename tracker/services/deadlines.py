@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,9 +45,10 @@ def quiet_since(task: Task, last_update: datetime | None) -> datetime | None:
     return last_update or task.acknowledged_at or task.created_at
 
 
-def quiet_days(since: datetime, today: date) -> int:
-    """Whole calendar days, in the office's time zone, from ``since`` to ``today``."""
-    return (today - local_date(since)).days
+def quiet_days(since: datetime, today: date, zone: tzinfo | None = None) -> int:
+    """Whole calendar days, in the office's time zone (``zone``, when the caller read it once
+    for many), from ``since`` to ``today``."""
+    return (today - local_date(since, zone)).days
 
 
 def is_stale(since: datetime | None, today: date, after_days: int) -> bool:

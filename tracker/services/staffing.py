@@ -28,13 +28,16 @@ from tracker.models import (
 OFFICE_ROLES = (Role.LEGAL, Role.ADMIN)
 
 
-def heads_by_department(department_ids: Iterable[int | None]) -> dict[int, list[User]]:
-    """The active heads of each department, in one query (departments without one are absent)."""
-    wanted = {d for d in department_ids if d is not None}
+def heads_by_department(department_ids: Iterable[int | None] | None = None) -> dict[int, list[User]]:
+    """The active heads of each department (of every department under None), in one query;
+    departments without one are absent."""
+    query = sa.select(User).where(User.role == Role.HEAD, User.is_active, User.department_id.is_not(None))
+    if department_ids is not None:
+        wanted = {d for d in department_ids if d is not None}
+        if not wanted:
+            return {}
+        query = query.where(User.department_id.in_(wanted))
     heads: dict[int, list[User]] = {}
-    if not wanted:
-        return heads
-    query = sa.select(User).where(User.department_id.in_(wanted), User.role == Role.HEAD, User.is_active)
     for head in db.session.scalars(query.order_by(User.id)):
         heads.setdefault(head.department_id, []).append(head)  # type: ignore[arg-type]
     return heads

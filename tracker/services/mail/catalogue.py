@@ -151,8 +151,10 @@ def info(kind: str) -> KindInfo | None:
 
 def goes_to_digest(kind: str, mode_is_digest: bool) -> bool:
     """Whether a mail of ``kind`` to someone who chose the weekly digest waits for the digest."""
+    if not mode_is_digest:
+        return False
     entry = info(kind)
-    return mode_is_digest and entry is not None and entry.can_digest
+    return entry is not None and entry.can_digest
 
 
 def as_rows(translate: Any = str) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ told of a step they took themselves (``besides``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -72,6 +73,11 @@ def task_url(task_id: int) -> str:
     return f"{base_url()}/tasks/{task_id}"
 
 
+def dedup_key(kind: MailKind, key: str, person: User) -> str:
+    """What names one mail in the outbox: its kind, what happened (``key``), its recipient."""
+    return f"{kind.value}:{key}:{person.id}"
+
+
 def compose(
     kind: MailKind,
     recipients: Iterable[User],
@@ -103,7 +109,7 @@ def compose(
             subject,
             body_text,
             body_html,
-            f"{kind.value}:{key}:{person.id}",
+            dedup_key(kind, key, person),
             about.id if about else None,
             folds,
         )
@@ -120,6 +126,7 @@ def task_name(task: Task) -> str:
     return f"{label}{task.title}"
 
 
+@functools.lru_cache(maxsize=4096)  # a day's lists repeat the same few hundred dates
 def cn_date(day: date | None) -> str:
     return f"{day:%Y年%m月%d日}" if day is not None else "未设定"
 
@@ -302,16 +309,20 @@ def reminder(kind: MailKind, task: TaskRef, recipient: User, key: str, **context
     return message
 
 
-# The order of the groups in a day's list of reminders: the most urgent first.
+# The order of the groups in a day's list of reminders, the most urgent first, and where the
+# rest of a long group is found in the app.
 LIST_ORDER = (
-    (MailKind.CHASE_ACKNOWLEDGEMENT, "待签收"),
-    (MailKind.OVERDUE, "已逾期"),
-    (MailKind.ESCALATION_LEADER, "逾期督办"),
-    (MailKind.OVERDUE_LEGAL, "逾期通报"),
-    (MailKind.DUE_TODAY, "今日到期"),
-    (MailKind.DUE_SOON, "即将到期"),
-    (MailKind.PROGRESS_REQUEST, "请反馈进展"),
+    (MailKind.CHASE_ACKNOWLEDGEMENT, "待签收", "/my"),
+    (MailKind.OVERDUE, "已逾期", "/tasks?light=red"),
+    (MailKind.ESCALATION_LEADER, "逾期督办", "/tasks?light=red"),
+    (MailKind.OVERDUE_LEGAL, "逾期通报", "/tasks?light=red"),
+    (MailKind.DUE_TODAY, "今日到期", "/tasks?light=yellow"),
+    (MailKind.DUE_SOON, "即将到期", "/tasks?light=yellow"),
+    (MailKind.PROGRESS_REQUEST, "请反馈进展", "/tasks?light=yellow"),
 )
+# A group lists this many tasks, the most urgent first; the rest are counted and linked: a list
+# of thousands (a province's legal office on a Monday) is read in the app, not in a mail.
+LIST_LINES = 100
 
 
 @dataclass(frozen=True)
@@ -332,19 +343,17 @@ def reminder_list(recipient: User, items: Sequence[ListItem], key: str) -> Messa
     """One mail listing ``items`` (several reminders to ``recipient``), grouped by kind, most
     urgent first, each with its link. ``key`` names the batch (its dedup key's middle)."""
     groups = []
-    for kind, title in LIST_ORDER:
+    for kind, title, rest in LIST_ORDER:
         chosen = sorted((i for i in items if i.kind == kind), key=lambda i: (i.deadline, i.task.id))
         if chosen:
             lines = [
-                {
-                    "name": i.task.name,
-                    "detail": i.detail,
-                    "line": i.line,
-                    "link": task_url(i.task.id),
-                }
-                for i in chosen
+                {"name": i.task.name, "detail": i.detail, "line": i.line, "link": task_url(i.task.id)}
+                for i in chosen[:LIST_LINES]
             ]
-            groups.append({"title": title, "lines": lines})
+            more = len(chosen) - len(lines)
+            groups.append(
+                {"title": title, "count": len(chosen), "lines": lines, "more": more, "more_link": base_url() + rest}
+            )
     [mail] = compose(
         MailKind.REMINDERS,
         [recipient],
@@ -353,23 +362,34 @@ def reminder_list(recipient: User, items: Sequence[ListItem], key: str) -> Messa
         link_label=APP_LINK_LABEL,
         groups=groups,
         total=len(items),
-        counts=[(g["title"], len(g["lines"])) for g in groups],
+        counts=[(g["title"], g["count"]) for g in groups],
     )
     return mail
 
 
-def digest(person: User, week: str, tasks_heading: str, lines: list[str], held: Sequence[Any]) -> list[Message]:
-    """每周汇总: the week's lines and the notifications held for it (``held``: rows with
-    ``subject`` and ``id``)."""
+def digest_key(person: User, week: str) -> str:
+    """The dedup key of ``person``'s digest of ``week``, known before the digest is written."""
+    return dedup_key(MailKind.DIGEST, DIGEST_KEY.format(week=week), person)
+
+
+DIGEST_KEY = "0:{week}:week"
+
+
+def digest(
+    person: User, week: str, tasks_heading: str, lines: list[str], more: int, held: Sequence[Any]
+) -> list[Message]:
+    """每周汇总: the week's lines (``more`` tasks beyond them counted) and the notifications held
+    for it (``held``: rows with ``subject`` and ``id``)."""
     return compose(
         MailKind.DIGEST,
         [person],
-        f"0:{week}:week",
+        DIGEST_KEY.format(week=week),
         link=base_url() + "/my",
         link_label=APP_LINK_LABEL,
         folds=tuple(n.id for n in held),
         tasks_heading=tasks_heading,
         lines=lines,
+        more=more,
         held=[n.subject for n in held],
     )
 

@@ -39,126 +39,134 @@ DEADLINE_REMINDERS = frozenset(
 
 
 def queue(messages: Iterable[Message], now: datetime) -> int:
-    """Queue each message; returns how many were new (a known ``dedup_key`` is skipped)."""
-    return sum(_queue_one(message, now) for message in messages)
-
-
-def _queue_one(message: Message, now: datetime) -> bool:
-    values = _mail_row(message, now)
-    if goes_to_digest(message.kind, message.recipient.reminder_mode == ReminderMode.DIGEST):
-        values |= {"status": NotificationStatus.HELD, "next_attempt_at": None}
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(Notification)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(Notification.id)
-    )
-    # RETURNING, not rowcount: the ORM's insert reports no row count on PostgreSQL.
-    new = db.session.execute(statement).scalar() is not None
-    if new and message.folds:
+    """Queue the messages in one statement; returns how many were new (a known ``dedup_key`` is
+    skipped). A new digest marks the notifications it folds in as digested."""
+    messages = list(messages)
+    rows = []
+    for message in messages:
+        row = _mail_row(message)
+        if goes_to_digest(message.kind, message.recipient.reminder_mode == ReminderMode.DIGEST):
+            row["status"] = NotificationStatus.HELD.value
+        rows.append(row)
+    new = _insert(rows, now)
+    folded = [n for message in messages if message.dedup_key in new for n in message.folds]
+    if folded:
         db.session.execute(
             sa.update(Notification)
-            .where(Notification.id.in_(message.folds), Notification.status == NotificationStatus.HELD)
+            .where(Notification.id.in_(folded), Notification.status == NotificationStatus.HELD)
             .values(status=NotificationStatus.DIGESTED)
             .execution_options(synchronize_session=False)
         )
-    return new
+    return len(new)
+
+
+# Held while one planner queues reminders (PostgreSQL): a second planner waits, then finds them known.
+PLANNING_LOCK = 0x7472_6D64  # "trmd"
 
 
 def queue_reminders(reminders: Sequence[Reminder], now: datetime) -> int:
-    """Queue the planned reminders as one mail per person: each reminder is its own outbox row
-    (its dedup key makes a repeat a no-op, and its task's 催办记录 finds it), inserted in one
-    statement; then the new ones of each person become one mail listing them, or the reminder's
-    own mail when it is the only one. Rows of a digest user's digest-able kinds wait for the
-    digest. Returns how many reminders were new."""
+    """Queue the planned reminders as one mail per person. Each reminder is its own outbox row
+    (its dedup key makes a repeat a no-op, and its task's 催办记录 finds it): a person's only new
+    reminder is that person's mail; several become one mail listing them, each row pointing at
+    it; a digest user's digest-able kinds are held for the digest. A tick that finds nothing new
+    costs one query; else a handful whatever the number. Returns how many reminders were new."""
     if not reminders:
         return 0
-    known = _known_keys([r.dedup_key for r in reminders])
-    fresh = [r for r in reminders if r.dedup_key not in known]
+    unknown = unknown_keys([r.dedup_key for r in reminders])
+    fresh = [r for r in reminders if r.dedup_key in unknown]
     if not fresh:
         return 0  # a tick that finds nothing new: the one query above
-    rendered = {r.dedup_key: r.message() for r in fresh if r.held}  # a digest lists their subjects
-    rows = [_reminder_row(r, rendered.get(r.dedup_key), now) for r in fresh]
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(Notification).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(Notification.dedup_key)
-    )
-    # Another planner may have queued some of them since the query above: the constraint skips those.
-    new_keys = set(db.session.scalars(statement, rows).all())
-    new = [r for r in fresh if r.dedup_key in new_keys and not r.held]
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(PLANNING_LOCK)))
+        # Another planner may have queued some while this one waited for the lock.
+        unknown = unknown_keys([r.dedup_key for r in fresh])
+        fresh = [r for r in fresh if r.dedup_key in unknown]
     by_person: dict[int, list[Reminder]] = {}
-    for reminder in new:
-        by_person.setdefault(reminder.recipient.id, []).append(reminder)
-    _send_alone([batch[0] for batch in by_person.values() if len(batch) == 1], now)
-    _send_as_lists([batch for batch in by_person.values() if len(batch) > 1], now)
-    return len(new_keys)
-
-
-def _send_alone(reminders: list[Reminder], now: datetime) -> None:
-    """Each of ``reminders`` is its person's only one: its row becomes its own mail."""
-    if not reminders:
-        return
-    table = Notification.__table__
-    statement = (
-        sa.update(table)
-        .where(table.c.dedup_key == sa.bindparam("key"))
-        .values(
-            subject=sa.bindparam("subject"),
-            body_text=sa.bindparam("text"),
-            body_html=sa.bindparam("html"),
-            status=NotificationStatus.PENDING.value,
-            next_attempt_at=sa.bindparam("due", type_=UTCDateTime),
-        )
-    )
-    rows = []
-    for reminder in reminders:
-        message = reminder.message()
-        rows.append(
-            {
-                "key": reminder.dedup_key,
-                "subject": message.subject,
-                "text": message.body_text,
-                "html": message.body_html,
-                "due": now,
-            }
-        )
-    db.session.connection().execute(statement, rows)
-
-
-def _send_as_lists(batches: list[list[Reminder]], now: datetime) -> None:
-    """Each batch is one person's several reminders: one mail lists them, and each reminder's
-    row points at it. Three statements whatever the number of people and reminders."""
-    if not batches:
-        return
-    mails = [
+    for reminder in fresh:
+        if not reminder.held:
+            by_person.setdefault(reminder.recipient.id, []).append(reminder)
+    batches = [batch for batch in by_person.values() if len(batch) > 1]
+    lists = [
         messages.reminder_list(
             batch[0].recipient, [r.item() for r in batch], f"{now:%Y%m%d%H%M%S}:{batch[0].dedup_key}"
         )
         for batch in batches
     ]
+    list_ids = _insert([_mail_row(mail) for mail in lists], now)
+    bundle_of = {
+        reminder.dedup_key: list_ids.get(mail.dedup_key)
+        for mail, batch in zip(lists, batches, strict=True)
+        for reminder in batch
+    }
+    rows = []
+    for reminder in fresh:
+        if reminder.held:
+            rows.append(_mail_row(reminder.message()) | {"status": NotificationStatus.HELD.value})
+        elif reminder.dedup_key not in bundle_of:
+            rows.append(_mail_row(reminder.message()))  # the person's only one: a mail of its own
+        elif (bundle := bundle_of[reminder.dedup_key]) is not None:
+            rows.append(_bundled_row(reminder, bundle))
+    return len(_insert(rows, now))
+
+
+# What a queued row says; the rest (attempts, times) follows from its status and the moment.
+ROW_COLUMNS: dict[str, Any] = {
+    "kind": sa.String,
+    "dedup_key": sa.String,
+    "task_id": sa.Integer,
+    "recipient_id": sa.Integer,
+    "recipient_email": sa.String,
+    "subject": sa.String,
+    "body_text": sa.Text,
+    "body_html": sa.Text,
+    "status": sa.String,
+    "bundle_id": sa.Integer,
+}
+
+
+def _insert(rows: list[dict[str, Any]], now: datetime) -> dict[str, int]:
+    """Insert the rows of :data:`ROW_COLUMNS` in one statement, skipping known dedup keys;
+    returns the new rows' ids by dedup key. Pending rows are due at ``now``."""
+    if not rows:
+        return {}
+    source = _json_table(rows, ROW_COLUMNS)
+    moment = sa.literal(now, UTCDateTime)
+    due = sa.case((source.c.status == NotificationStatus.PENDING.value, moment))
+    # WHERE true: SQLite reads "INSERT … SELECT … ON CONFLICT" as a join's ON without it.
+    chosen = sa.select(*source.c, sa.literal(0), moment, due).where(sa.true())
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(Notification)
+        .from_select([*ROW_COLUMNS, "attempts", "created_at", "next_attempt_at"], chosen)
         .on_conflict_do_nothing(index_elements=["dedup_key"])
         .returning(Notification.dedup_key, Notification.id)
     )
-    mail_ids = dict(db.session.execute(statement, [_mail_row(mail, now) for mail in mails]).all())
-    table = Notification.__table__
-    db.session.connection().execute(
-        sa.update(table).where(table.c.dedup_key == sa.bindparam("key")).values(bundle_id=sa.bindparam("bundle")),
-        [
-            {"key": reminder.dedup_key, "bundle": mail_ids[mail.dedup_key]}
-            for mail, batch in zip(mails, batches, strict=True)
-            if mail.dedup_key in mail_ids
-            for reminder in batch
-        ],
-    )
+    return dict(db.session.execute(statement).tuples().all())
 
 
-def _mail_row(message: Message, now: datetime) -> dict[str, Any]:
-    """The outbox row of ``message``, due at ``now``."""
+def _json_table(rows: list[dict[str, Any]], columns: dict[str, Any]) -> Any:
+    """``rows`` as a table in SQL, sent as one JSON parameter: one short statement for any number
+    of rows (thousands of placeholders cost more to parse than to run)."""
+    records = [{name: row[name] for name in columns} for row in rows]
+    if db.session.get_bind().dialect.name == "postgresql":
+        typed = (sa.column(name, type_) for name, type_ in columns.items())
+        return (
+            sa.func.json_to_recordset(sa.literal(records, postgresql.JSON))
+            .table_valued(*typed)
+            .render_derived(name="source", with_types=True)
+        )
+    document = json.dumps(records, ensure_ascii=False)
+    each = sa.func.json_each(document).table_valued("value").alias("each")
+    return sa.select(
+        *(
+            sa.cast(sa.func.json_extract(each.c.value, f"$.{name}"), type_).label(name)
+            for name, type_ in columns.items()
+        )
+    ).subquery("source")
+
+
+def _mail_row(message: Message) -> dict[str, Any]:
+    """The outbox row of ``message``, due when queued."""
     return {
         "kind": message.kind.value,
         "dedup_key": message.dedup_key,
@@ -168,40 +176,38 @@ def _mail_row(message: Message, now: datetime) -> dict[str, Any]:
         "subject": message.subject,
         "body_text": message.body_text,
         "body_html": message.body_html,
-        "status": NotificationStatus.PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
+        "status": NotificationStatus.PENDING.value,
+        "bundle_id": None,
     }
 
 
-def _known_keys(keys: list[str]) -> set[str]:
-    """Which of ``keys`` are in the outbox already, in one query whatever their number (the keys
-    go as one array, or one JSON text on SQLite, not as thousands of parameters)."""
+def unknown_keys(keys: list[str]) -> set[str]:
+    """Which of ``keys`` are not in the outbox yet, in one query whatever their number (the keys
+    go as one array, or one JSON text on SQLite, not as thousands of parameters; only the new
+    ones come back, so a tick that finds nothing new reads nothing)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        wanted = Notification.dedup_key == sa.func.any(sa.literal(keys, type_=postgresql.ARRAY(sa.String)))
+        keys_array = sa.literal(keys, type_=postgresql.ARRAY(sa.String))
+        listed = sa.func.unnest(keys_array).table_valued("value").render_derived(name="listed")
     else:
-        listed = sa.select(sa.column("value", sa.String)).select_from(sa.func.json_each(json.dumps(keys)))
-        wanted = Notification.dedup_key.in_(listed)
-    return set(db.session.scalars(sa.select(Notification.dedup_key).where(wanted)))
+        listed = sa.func.json_each(json.dumps(keys)).table_valued("value")
+    known = sa.select(Notification.id).where(Notification.dedup_key == listed.c.value)
+    return set(db.session.scalars(sa.select(listed.c.value).where(~known.exists())))
 
 
-def _reminder_row(reminder: Reminder, message: Message | None, now: datetime) -> dict[str, Any]:
-    item = reminder.item()
+def _bundled_row(reminder: Reminder, bundle_id: int) -> dict[str, Any]:
+    """A reminder's row when the day's list to its person carries it: the row says in a line what
+    it is about and points at the list."""
     return {
         "kind": reminder.kind.value,
         "dedup_key": reminder.dedup_key,
         "task_id": reminder.task.id,
         "recipient_id": reminder.recipient.id,
         "recipient_email": reminder.recipient.email,
-        # Until it is sent, in its list or alone, the row says in a line what it is about.
-        "subject": message.subject if message else item.line[:300],
-        "body_text": message.body_text if message else "",
-        "body_html": message.body_html if message else "",
-        "status": NotificationStatus.HELD if message else NotificationStatus.BUNDLED,
-        "attempts": 0,
-        "next_attempt_at": None,
-        "created_at": now,
+        "subject": reminder.item().line[:300],
+        "body_text": "",
+        "body_html": "",
+        "status": NotificationStatus.BUNDLED.value,
+        "bundle_id": bundle_id,
     }
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -32,7 +32,7 @@ from tracker.services.mail.policy import load_policy
 from tracker.services.workdays import WorkCalendar
 
 WORKABLE = (TaskState.NOT_STARTED, TaskState.IN_PROGRESS)
-# What the planner reads of a task: columns, never the object.
+# What the planner and the digests read of a task: columns, never the object.
 TASK_COLUMNS = (
     Task.id,
     Task.title,
@@ -40,18 +40,15 @@ TASK_COLUMNS = (
     Task.deadline,
     Task.lead_department_id,
     Task.assignee_id,
-    Task.assignment,
-    Task.parent_id,
     Task.percent_done,
-    Task.last_progress_at,
-    Task.acknowledged_at,
-    Task.created_at,
     # The policy of its own, when it has one, is read apart: those are few.
     Task.reminder_overrides.is_not(None).label("has_overrides"),
 )
+# A weekly digest lists this many tasks, the most urgent first, and counts the rest.
+DIGEST_LINES = 50
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Reminder:
     """One logical reminder: a kind, a task, what tells it from the others of its kind (``key``:
     the deadline and the step of its schedule, or a 催签's day), a recipient."""
@@ -63,15 +60,13 @@ class Reminder:
     recipient: User
     detail: str  # its line in the day's list ("完成时限…，已逾期3天")
     context: dict[str, Any] = field(default_factory=dict)  # what its own mail says (left, late, quiet…)
+    dedup_key: str = field(init=False)
+    # Waits for the recipient's weekly digest instead of going out today.
+    held: bool = field(init=False)
 
-    @property
-    def dedup_key(self) -> str:
-        return f"{self.kind.value}:{self.key}:{self.recipient.id}"
-
-    @property
-    def held(self) -> bool:
-        """Waits for the recipient's weekly digest instead of going out today."""
-        return goes_to_digest(self.kind, self.recipient.reminder_mode == ReminderMode.DIGEST)
+    def __post_init__(self) -> None:
+        self.dedup_key = messages.dedup_key(self.kind, self.key, self.recipient)
+        self.held = goes_to_digest(self.kind, self.recipient.reminder_mode == ReminderMode.DIGEST)
 
     def message(self) -> Message:
         """The reminder as a mail of its own (for a person with only this one, or a digest user)."""
@@ -82,6 +77,30 @@ class Reminder:
 
     def to_json(self) -> dict[str, Any]:
         return self.message().to_json()
+
+
+class _Due(NamedTuple):
+    """A reminder the planner found, before it is one per recipient."""
+
+    kind: MailKind
+    task: TaskRef
+    deadline: date | None
+    key: str
+    people: list[User]
+    detail: str
+    context: dict[str, Any]
+
+    def dedup_keys(self) -> list[str]:
+        return [messages.dedup_key(self.kind, self.key, person) for person in self.people]
+
+    def reminders(self, wanted: set[str] | None = None) -> list[Reminder]:
+        """One per recipient (only those whose dedup key is ``wanted``, when given)."""
+        people = (
+            self.people
+            if wanted is None
+            else [p for p in self.people if messages.dedup_key(self.kind, self.key, p) in wanted]
+        )
+        return [Reminder(self.kind, self.task, self.deadline, self.key, p, self.detail, self.context) for p in people]
 
 
 @dataclass
@@ -140,8 +159,10 @@ def sending_day(now: datetime, calendar: WorkCalendar) -> date | None:
     return local.date()
 
 
-def plan(now: datetime, calendar: WorkCalendar | None = None) -> Plan:
-    """Every reminder, 催签 and digest due at ``now`` (none on a rest day or before the send hour)."""
+def plan(now: datetime, calendar: WorkCalendar | None = None, *, only_new: bool = False) -> Plan:
+    """Every reminder, 催签 and digest due at ``now`` (none on a rest day or before the send hour);
+    with ``only_new``, only those not yet in the outbox (found by their dedup keys in one query
+    before any is written, so a tick that finds nothing new builds nothing)."""
     calendar = calendar or WorkCalendar.load()
     today = sending_day(now, calendar)
     if today is None:
@@ -155,22 +176,23 @@ def plan(now: datetime, calendar: WorkCalendar | None = None) -> Plan:
     office = staffing.legal_officers()
     leaders = staffing.leaders()
     schedule = _Schedule(today, calendar, base_policy, due_in)
-    reminders: list[Reminder] = []
+    found: list[_Due] = []
     for row in rows:
         owner = assignees.get(row.assignee_id or 0)
         owners = [owner] if owner is not None else heads.get(row.lead_department_id, [])
         task_schedule = schedule.with_policy(base_policy | overrides[row.id]) if row.id in overrides else schedule
-        reminders += task_schedule.reminders(row, owners, office, leaders)
-    reminders += _chases(today, calendar)
-    result = Plan(reminders=reminders)
+        found += task_schedule.due(row, owners, office, leaders)
+    found += _chases(today, calendar)
+    wanted = outbox.unknown_keys([key for due in found for key in due.dedup_keys()]) if only_new else None
+    result = Plan(reminders=[r for due in found for r in due.reminders(wanted)])
     if calendar.is_first_workday_of_week(today):
-        result.messages += _digests(heads, office, today, calendar)
+        result.messages += _digests(office, today, calendar)
     return result
 
 
 def queue_due(now: datetime, calendar: WorkCalendar | None = None) -> int:
     """Plan what is due at ``now`` and queue it; returns how many reminders and mails were new."""
-    return queue(plan(now, calendar), now)
+    return queue(plan(now, calendar, only_new=True), now)
 
 
 def queue(planned: Plan, now: datetime) -> int:
@@ -178,18 +200,24 @@ def queue(planned: Plan, now: datetime) -> int:
 
 
 def _candidates(today: date, due_in: dict[date, int], policy: dict[str, Any]) -> Sequence[sa.Row[Any]]:
-    """The workable tasks that may need a reminder today, as rows of :data:`TASK_COLUMNS`: due in
-    one of the policy's lead days, due today or overdue, quiet for the policy's days, or with
-    a policy of their own (few; judged in Python)."""
+    """The workable tasks that may need a reminder today, as rows of :data:`TASK_COLUMNS` and
+    ``quiet_since`` (set only when the lead department has been quiet past the policy's days): due
+    in one of the policy's lead days, due today or overdue, quiet, or with a policy of their own
+    (few; judged in Python)."""
     quiet_before = deadlines.stale_before(today, policy["stale_after_days"])
+    since = deadlines.Thresholds.quiet_since()
+    quiet = sa.and_(Task.assignment == Assignment.ACKNOWLEDGED, since < quiet_before)
+    has_overrides = Task.reminder_overrides.is_not(None)
     needs_a_look = sa.or_(
         Task.deadline <= today,
         Task.deadline.in_(list(due_in)) if due_in else sa.false(),
-        sa.and_(Task.assignment == Assignment.ACKNOWLEDGED, deadlines.Thresholds.quiet_since() < quiet_before),
-        Task.reminder_overrides.is_not(None),
+        quiet,
+        has_overrides,
     )
+    # A task with a policy of its own may count as quiet sooner: it gets its time whatever today's cut-off.
+    quiet_since = sa.case((sa.and_(Task.assignment == Assignment.ACKNOWLEDGED, sa.or_(quiet, has_overrides)), since))
     return db.session.execute(
-        sa.select(*TASK_COLUMNS)
+        sa.select(*TASK_COLUMNS, quiet_since.label("quiet_since"))
         .outerjoin(ReportItem, ReportItem.id == Task.report_item_id)
         .where(
             Task.state.in_(WORKABLE),
@@ -230,25 +258,34 @@ class _Schedule:
         self.weekly = calendar.is_first_workday_of_week(today)
         self.week = f"week-{today:%G-%V}"
         self.quiet_before = deadlines.stale_before(today, policy["stale_after_days"])
+        self.zone = local_zone()
+        self._first_notice: dict[date, date] = {}
+
+    def first_notice(self, deadline: date) -> date:
+        """The working day after ``deadline``: the legal office hears of the lapse then (one
+        calendar look-up per deadline, not per task)."""
+        if deadline not in self._first_notice:
+            self._first_notice[deadline] = self.calendar.next_workday(deadline)
+        return self._first_notice[deadline]
 
     def with_policy(self, policy: dict[str, Any]) -> _Schedule:
         return _Schedule(
             self.today, self.calendar, policy, _due_dates(self.today, self.calendar, policy["lead_workdays"])
         )
 
-    def reminders(
-        self, row: sa.Row[Any], owners: list[User], office: list[User], leaders: list[User]
-    ) -> list[Reminder]:
+    def due(self, row: sa.Row[Any], owners: list[User], office: list[User], leaders: list[User]) -> list[_Due]:
         today, policy = self.today, self.policy
         deadline: date = row.deadline
         task = TaskRef(row.id, f"{row.number_label or ''}{row.title}")
         due = f"完成时限{messages.cn_date(deadline)}"
-        found: list[Reminder] = []
+        found: list[_Due] = []
 
         def add(kind: MailKind, step: str, people: list[User], detail: str, **context: Any) -> None:
-            key = messages.reminder_key(row.id, deadline, step)
-            context["deadline"] = messages.cn_date(deadline)
-            found.extend(Reminder(kind, task, deadline, key, person, detail, context) for person in people)
+            if people:
+                context["deadline"] = messages.cn_date(deadline)
+                found.append(
+                    _Due(kind, task, deadline, messages.reminder_key(row.id, deadline, step), people, detail, context)
+                )
 
         if deadline in self.due_in:
             left = self.due_in[deadline]
@@ -259,7 +296,7 @@ class _Schedule:
             late = (today - deadline).days
             overdue = f"{due}，已逾期{late}天"
             add(MailKind.OVERDUE, today.isoformat(), owners, overdue, late=late)
-            first_notice = self.calendar.next_workday(deadline)
+            first_notice = self.first_notice(deadline)
             if today == first_notice or (today > first_notice and self.weekly):
                 step = "first" if today == first_notice else self.week
                 add(MailKind.OVERDUE_LEGAL, step, office, overdue, late=late)
@@ -267,9 +304,9 @@ class _Schedule:
             if late >= after and (late == after or self.weekly):
                 add(MailKind.ESCALATION_LEADER, self.week, leaders, overdue, late=late)
         # An assignment not yet acknowledged is chased by 催签, not asked for progress.
-        since = row.last_progress_at or row.acknowledged_at or row.created_at
-        if row.assignment == Assignment.ACKNOWLEDGED and since < self.quiet_before:
-            quiet = deadlines.quiet_days(since, today)
+        since = row.quiet_since
+        if since is not None and since < self.quiet_before:
+            quiet = deadlines.quiet_days(since, today, self.zone)
             step = f"{since.date().isoformat()}:{quiet // policy['stale_after_days']}"
             add(MailKind.PROGRESS_REQUEST, step, owners, f"已{quiet}天未反馈进展", quiet=quiet)
         return found
@@ -282,10 +319,10 @@ def plan_chases(now: datetime, calendar: WorkCalendar | None = None) -> list[Rem
     """The 催签 due at ``now`` alone (none on a rest day or before the send hour)."""
     calendar = calendar or WorkCalendar.load()
     today = sending_day(now, calendar)
-    return _chases(today, calendar) if today is not None else []
+    return [r for due in _chases(today, calendar) for r in due.reminders()] if today is not None else []
 
 
-def _chases(today: date, calendar: WorkCalendar) -> list[Reminder]:
+def _chases(today: date, calendar: WorkCalendar) -> list[_Due]:
     """A 催签 to the lead department's heads for every open task assigned more than
     ACKNOWLEDGE_WITHIN_WORKDAYS working days ago and still not acknowledged; at most one a day
     per task and head (the day is in the dedup key)."""
@@ -309,64 +346,88 @@ def _chases(today: date, calendar: WorkCalendar) -> list[Reminder]:
         .order_by(Task.id)
     ).all()
     heads = staffing.heads_by_department(row.lead_department_id for row in waiting)
-    chases: list[Reminder] = []
+    zone = local_zone()
+    chases: list[_Due] = []
     for row in waiting:
-        assigned_on = messages.cn_date(local_date(row.assigned_at))
+        assigned_on = messages.cn_date(local_date(row.assigned_at, zone))
         task = TaskRef(row.id, f"{row.number_label or ''}{row.title}")
         key = messages.chase_key(row.id, row.assigned_at, today)
         context = {"department": row.department, "assigned_on": assigned_on}
         detail = f"{assigned_on}交办，尚未签收"
-        chases.extend(
-            Reminder(MailKind.CHASE_ACKNOWLEDGEMENT, task, row.deadline, key, head, detail, context)
-            for head in heads.get(row.lead_department_id, [])
-        )
+        if people := heads.get(row.lead_department_id, []):
+            chases.append(_Due(MailKind.CHASE_ACKNOWLEDGEMENT, task, row.deadline, key, people, detail, context))
     return chases
 
 
 # --- weekly digests -----------------------------------------------------------------------------------------
 
 
-def _digests(heads: dict[int, list[User]], office: list[User], today: date, calendar: WorkCalendar) -> list[Message]:
+def _digests(office: list[User], today: date, calendar: WorkCalendar) -> list[Message]:
     """每周汇总, on the first working day of the week: one mail per head with the department's
     open tasks, one per legal officer with what is overdue or due within DUE_SOON_WORKDAYS
-    working days, each with the notifications held for the person's digest; anyone else who
-    chose the digest gets theirs when something was held. Nobody gets an empty digest."""
+    working days (each list the DIGEST_LINES most urgent, the rest counted), each with the
+    notifications held for the person's digest; anyone else who chose the digest gets theirs
+    when something was held. Nobody gets an empty digest, and nobody gets one twice: once all
+    of the week's are queued, a tick reads no task."""
     week = f"{today:%G-W%V}"
-    rows = db.session.execute(
-        sa.select(*TASK_COLUMNS)
-        .outerjoin(ReportItem, ReportItem.id == Task.report_item_id)
-        .where(
-            Task.state.in_(WORKABLE),
-            Task.deadline.is_not(None),
-            Task.lead_department_id.is_not(None),
-            Task.parent_id.is_(None),
-        )
-        .order_by(Task.deadline, Task.id)
-    ).all()
-    heads = heads | staffing.heads_by_department({row.lead_department_id for row in rows} - set(heads))
-    lines_for: dict[int, tuple[User, str, list[str]]] = {}
-    by_department: dict[int, list[str]] = {}
-    for row in rows:
-        by_department.setdefault(row.lead_department_id, []).append(_digest_line(row, today, calendar))
-    for department_id, lines in by_department.items():
-        for head in heads.get(department_id, []):
-            lines_for[head.id] = (head, f"本部门有{len(lines)}项督办任务在办", lines)
-    pressing = [
-        _digest_line(row, today, calendar)
-        for row in rows
-        if calendar.workdays_until(today, row.deadline) <= deadlines.DUE_SOON_WORKDAYS
-    ]
-    if pressing:
-        for officer in office:
-            lines_for[officer.id] = (officer, f"{len(pressing)}项督办任务已逾期或即将到期", pressing)
+    heads = staffing.heads_by_department()
     held = outbox.held_by_recipient()
-    people = {person.id: person for person, _, _ in lines_for.values()}
+    people = {person.id: person for person in [*office, *(h for group in heads.values() for h in group)]}
     people |= _active_users(set(held) - set(people))
+    unsent = outbox.unknown_keys([messages.digest_key(person, week) for person in people.values()])
+    if not unsent:
+        return []
+    open_tasks = sa.and_(
+        Task.state.in_(WORKABLE),
+        Task.deadline.is_not(None),
+        Task.lead_department_id.is_not(None),
+        Task.parent_id.is_(None),
+    )
+    tasks_for: dict[int, tuple[str, list[sa.Row[Any]], int]] = {}
+    for department_id, (count, listed) in _most_urgent(open_tasks, Task.lead_department_id).items():
+        for head in heads.get(department_id, []):
+            tasks_for[head.id] = (f"本部门有{count}项督办任务在办", listed, count)
+    due_soon_until = deadlines.Thresholds.on(today, calendar).due_soon_until
+    for count, listed in _most_urgent(sa.and_(open_tasks, Task.deadline <= due_soon_until)).values():
+        for officer in office:
+            tasks_for[officer.id] = (f"{count}项督办任务已逾期或即将到期", listed, count)
     mails: list[Message] = []
     for person_id, person in sorted(people.items()):
-        _, heading, lines = lines_for.get(person_id, (person, "", []))
-        mails += messages.digest(person, week, heading, lines, held.get(person_id, []))
+        if messages.digest_key(person, week) not in unsent or (person_id not in tasks_for and person_id not in held):
+            continue
+        heading, listed, count = tasks_for.get(person_id, ("", [], 0))
+        lines = [_digest_line(row, today, calendar) for row in listed[:DIGEST_LINES]]
+        mails += messages.digest(person, week, heading, lines, count - len(lines), held.get(person_id, []))
     return mails
+
+
+def _most_urgent(
+    where: sa.ColumnElement[bool], group: sa.ColumnElement[Any] | None = None
+) -> dict[Any, tuple[int, list[sa.Row[Any]]]]:
+    """The tasks matching ``where``, per value of ``group`` (or all under None): how many there
+    are and the DIGEST_LINES with the nearest deadlines, chosen in SQL."""
+    key = (group if group is not None else sa.literal(None)).label("group_key")
+    partition = [group] if group is not None else []
+    ranked = (
+        sa.select(
+            *TASK_COLUMNS,
+            key,
+            sa.func.row_number().over(partition_by=partition, order_by=(Task.deadline, Task.id)).label("rank"),
+            sa.func.count().over(partition_by=partition).label("total"),
+        )
+        .outerjoin(ReportItem, ReportItem.id == Task.report_item_id)
+        .where(where)
+        .subquery()
+    )
+    found: dict[Any, tuple[int, list[sa.Row[Any]]]] = {}
+    rows = db.session.execute(
+        sa.select(ranked).where(
+            ranked.c.rank <= max(DIGEST_LINES, 1)
+        )  # one row at least tells the count.order_by(ranked.c.group_key, ranked.c.rank)
+    )
+    for row in rows:
+        found.setdefault(row.group_key, (row.total, []))[1].append(row)
+    return found
 
 
 def _digest_line(row: sa.Row[Any], today: date, calendar: WorkCalendar) -> str:
