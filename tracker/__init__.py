@@ -57,10 +57,9 @@ def configure_database_url(app: Flask) -> None:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     else:
         # A database that does not answer fails a request within seconds instead of hanging it.
-        # No JIT: it compiles the counts of a 100,000-task table for longer (~0.2 s) than they run.
-        connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": "-c jit=off"}
         app.config.setdefault(
-            "SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_timeout": 5, "connect_args": connect_args}
+            "SQLALCHEMY_ENGINE_OPTIONS",
+            {"pool_pre_ping": True, "pool_timeout": 5, "connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}},
         )
 
 
@@ -94,12 +93,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     from tracker import i18n
-    from tracker.database import enable_sqlite_pragmas
+    from tracker.database import disable_postgresql_jit, enable_sqlite_pragmas
 
     i18n.init_app(app)
 
     with app.app_context():
         enable_sqlite_pragmas(db.engine)
+        disable_postgresql_jit(db.engine)
 
 
 def register_logging(app: Flask) -> None:

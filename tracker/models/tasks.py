@@ -90,7 +90,8 @@ class Task(db.Model):
     state: Mapped[TaskState] = mapped_column(enum_column(TaskState), default=TaskState.NOT_STARTED, index=True)
     percent_done: Mapped[int] = mapped_column(default=0)
     priority: Mapped[Priority] = mapped_column(enum_column(Priority), default=Priority.NORMAL)
-    assignment: Mapped[Assignment] = mapped_column(enum_column(Assignment), default=Assignment.UNASSIGNED)
+    # Indexed: the few tasks not yet acknowledged are what the legal office's queue looks for.
+    assignment: Mapped[Assignment] = mapped_column(enum_column(Assignment), default=Assignment.UNASSIGNED, index=True)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_reason: Mapped[str] = mapped_column(sa.Text, default="")  # the latest 退回 reason

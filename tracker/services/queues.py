@@ -122,8 +122,11 @@ def office_groups(today: date, calendar: WorkCalendar | None = None) -> list[Que
 def office_count(today: date, calendar: WorkCalendar | None = None) -> int:
     """How many tasks wait on the legal office (each once, whatever its groups): the badge."""
     calendar = calendar or WorkCalendar.load()
-    anything = sa.or_(*(condition for _, _, condition, _ in _office_conditions(today, calendar)))
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(anything)) or 0
+    # A union of the groups, not one scan with their OR: each group finds its few tasks by an index.
+    waiting = sa.union(
+        *(sa.select(Task.id).where(condition) for _, _, condition, _ in _office_conditions(today, calendar))
+    )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(waiting.subquery())) or 0
 
 
 def department_work(user: User) -> sa.ColumnElement[bool]:
