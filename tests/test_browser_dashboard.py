@@ -65,7 +65,7 @@ def test_the_legal_office_filters_the_list_and_downloads_the_excel_ledger(app, m
     page.goto("/tasks")
     page.get_by_label("牵头单位").select_option(label="交警支队")
     page.get_by_label("关键词").fill("案卷")
-    page.get_by_role("button", name="筛选").click()
+    page.get_by_role("button", name="筛选", exact=True).click()
     page.wait_for_load_state()
     query = parse_qs(urlsplit(page.url).query)
     assert query["department"] == [str(monitored["traffic"])] and query["q"] == ["案卷"]
@@ -79,7 +79,7 @@ def test_the_legal_office_filters_the_list_and_downloads_the_excel_ledger(app, m
 
     # Widen to every 交警支队 task and download the 台账.
     page.get_by_label("关键词").fill("")
-    page.get_by_role("button", name="筛选").click()
+    page.get_by_role("button", name="筛选", exact=True).click()
     page.wait_for_load_state()
     assert page.locator("table.tasks tbody tr").count() == 3
     with page.expect_download() as download_info:

@@ -234,7 +234,8 @@ def test_an_english_user_sees_every_task_page_in_english(client, english):
         (Standing("green", 1, False, False, None, 30), "1 working day left", "剩余1个工作日"),
         (Standing("green", 12, False, False, None, 30), "12 working days left", "剩余12个工作日"),
         (Standing("yellow", 0, False, False, None, 30), "Due today", "今日到期"),
-        (Standing("red", -3, True, False, None, 30), "Overdue", "已逾期"),
+        (Standing("red", -3, True, False, None, 30), "Overdue by 3 working days", "已逾期3个工作日"),
+        (Standing("red", 0, True, False, None, 30), "Overdue", "已逾期"),
     ],
 )
 def test_countdowns_are_said_in_the_language_of_the_request(app, standing, english, chinese):
@@ -585,3 +586,14 @@ def test_an_english_legal_officer_gets_english_messages_on_the_report_pages(clie
     assert re.search(
         r"Rejected: “[^”]+” does not address “Officers need more training”\.", post(decide, {"decision": "reject"})
     )
+
+
+def test_timelines_and_recent_activity_name_events_in_the_past_not_by_their_codes(client, english):
+    login(client, "alice@example.gov.cn")
+    page = _page(client, f"/tasks/{english['main']}")
+    assert "<strong>Assigned</strong>" in page and "<strong>Assign</strong>" not in page
+    dashboard = _page(client, "/dashboard")
+    assert "progress_recorded" not in dashboard and "closure_submitted" not in dashboard
+    client.post("/account/language", data={"csrf_token": csrf_token(client, "/account/"), "locale": "zh"})
+    chinese = client.get("/dashboard").get_data(as_text=True)
+    assert "progress_recorded" not in chinese and "反馈进展" in chinese

@@ -64,7 +64,7 @@ def test_one_reminder_alone_is_the_plain_single_task_mail(personas, ctx):
     [task] = tasks_for_bob(personas, 1, DAY - timedelta(days=3))
     planner.queue_due(at_nine(DAY))
     [mail] = mails_to("bob@example.gov.cn")
-    assert mail.kind == "overdue" and mail.subject == f"【逾期提醒】{task.title} 已逾期3天"
+    assert mail.kind == "overdue" and mail.subject == f"【逾期提醒】{task.title} 已逾期2个工作日"
     assert mail.status == NotificationStatus.PENDING
 
 

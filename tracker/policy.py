@@ -54,6 +54,7 @@ _GLOBAL: dict[Action, frozenset[Role]] = {
     Action.SEE_PROBLEMS: OFFICE_ROLES,
     Action.HAVE_QUEUE: frozenset({Role.ADMIN, Role.LEGAL, Role.HEAD, Role.STAFF}),
     Action.EDIT_TASK: OFFICE_ROLES,
+    Action.URGE: OFFICE_ROLES,  # 催办 in bulk, from the list
 }
 # Task actions that belong to the legal office whoever owns the task.
 _OFFICE_TASK_ACTIONS = frozenset({Action.EDIT_TASK, Action.DECIDE, Action.SUSPEND, Action.URGE, Action.ACT_ON_BEHALF})

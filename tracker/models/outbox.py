@@ -40,9 +40,7 @@ class Notification(db.Model):
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id", ondelete="SET NULL"), index=True)
     recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     # A reminder sent inside another mail (the day's list of a person's reminders): that mail.
-    bundle_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("notifications.id", ondelete="SET NULL"), index=True
-    )
+    bundle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notifications.id", ondelete="SET NULL"), index=True)
     recipient_email: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))
     body_text: Mapped[str] = mapped_column(sa.Text)

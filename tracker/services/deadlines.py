@@ -31,6 +31,12 @@ class Standing:
     last_update: datetime | None
     stale_after: int  # the policy's "no progress for N days" this standing was judged by
 
+    @property
+    def workdays_late(self) -> int | None:
+        """How many working days past its deadline an overdue task is (0 on the rest days right
+        after a deadline); None when it is not overdue. Pages, the ledger and mails say this."""
+        return -self.workdays_left if self.overdue and self.workdays_left is not None else None
+
 
 def stale_after_days() -> int:
     """The reminder policy's "no progress for N days" (30 unless the legal office changed it)."""

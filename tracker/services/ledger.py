@@ -286,7 +286,7 @@ def _completion(task: sa.Row[Any], standing: Standing, today: date) -> str:
     parts = [f"{STATE_NAMES[task.state]}（{task.percent_done}%）"]
     if standing.light != "grey" and standing.workdays_left is not None:
         if standing.overdue:
-            late = -standing.workdays_left
+            late = standing.workdays_late or 0
             parts.append(f"已逾期{late}个工作日" if late > 0 else "已逾期")
         elif task.deadline == today:
             parts.append("今日到期")

@@ -157,6 +157,13 @@ def count(user: User, wanted: TaskFilter, thresholds: Thresholds) -> int:
     return db.session.scalar(query) or 0
 
 
+def matching_ids(user: User, wanted: TaskFilter, today: date, calendar: WorkCalendar, limit: int) -> list[int]:
+    """The ids of every task the list shows under ``wanted`` (at most ``limit``, in its order)."""
+    thresholds = Thresholds.on(today, calendar)
+    query = sa.select(Task.id).where(condition(user, wanted, thresholds)).order_by(*ordering(wanted.sort, thresholds))
+    return list(db.session.scalars(query.limit(limit)))
+
+
 def _page_ids(user: User, wanted: TaskFilter, thresholds: Thresholds, page: int, total: int) -> list[int]:
     """The ids of one page, in order: sorting and skipping over narrow rows is much cheaper than
     over whole tasks. A page nearer the end than the start is read from the end, in the reverse

@@ -12,11 +12,11 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext, pgettext
 from flask_login import current_user
 
 from tracker.clock import local_today, local_zone
-from tracker.i18n import N_
+from tracker.i18n import EVENT, N_, NE_
 from tracker.names import KIND_NAMES, ROLE_NAMES, STATE_NAMES
 from tracker.policy import OFFICE_ROLES, Action, can
 from tracker.services import queues
@@ -67,40 +67,45 @@ ASSIGNMENT_NAMES = {
     "returned": N_("已退回"),
 }
 EVENT_NAMES = {
-    "report_imported": N_("导入报告"),
-    "task_edited": N_("修改任务"),
-    "task_assigned": N_("交办"),
-    "task_acknowledged": N_("签收"),
-    "task_returned": N_("退回"),
-    "task_staff_assigned": N_("指派责任人"),
-    "extension_requested": N_("申请延期"),
-    "extension_approved": N_("同意延期"),
-    "extension_refused": N_("不同意延期"),
-    "closure_verified": N_("审核通过，销号"),
-    "closure_sent_back": N_("退办"),
-    "task_carried_over": N_("结转任务"),
-    "task_put_on_hold": N_("暂缓"),
-    "task_resumed": N_("恢复办理"),
-    "task_cancelled": N_("撤销"),
-    "task_urged": N_("催办"),
-    "offline_chase_logged": N_("记录线下催办"),
-    "mail_retried": N_("重新发送邮件"),
-    "reminder_overrides_changed": N_("调整提醒规则"),
-    "milestone_added": N_("添加阶段任务"),
-    "task_created": N_("生成任务"),
-    "progress": N_("反馈进展"),
-    "closure": N_("申请办结"),
-    "assist": N_("协办反馈"),  # a co-department's report, shown as an update in the timeline
-    "assist_reported": N_("协办反馈"),  # its audit event, in the dashboard's recent activity
+    "report_imported": NE_("event", "导入报告"),
+    "task_edited": NE_("event", "修改任务"),
+    "task_assigned": NE_("event", "交办"),
+    "task_acknowledged": NE_("event", "签收"),
+    "task_returned": NE_("event", "退回"),
+    "task_staff_assigned": NE_("event", "指派责任人"),
+    "extension_requested": NE_("event", "申请延期"),
+    "extension_approved": NE_("event", "同意延期"),
+    "extension_refused": NE_("event", "不同意延期"),
+    "closure_verified": NE_("event", "审核通过，销号"),
+    "closure_sent_back": NE_("event", "退办"),
+    "task_carried_over": NE_("event", "结转任务"),
+    "task_put_on_hold": NE_("event", "暂缓"),
+    "task_resumed": NE_("event", "恢复办理"),
+    "task_cancelled": NE_("event", "撤销"),
+    "task_urged": NE_("event", "催办"),
+    "offline_chase_logged": NE_("event", "记录线下催办"),
+    "mail_retried": NE_("event", "重新发送邮件"),
+    "reminder_overrides_changed": NE_("event", "调整提醒规则"),
+    "milestone_added": NE_("event", "添加阶段任务"),
+    "task_created": NE_("event", "生成任务"),
+    "progress": NE_("event", "反馈进展"),
+    "progress_recorded": NE_("event", "反馈进展"),  # the audit event of a progress report
+    "closure_submitted": NE_("event", "申请办结"),
+    "link_added": NE_("event", "关联问题与措施"),
+    "link_accepted": NE_("event", "采纳关联建议"),
+    "closure": NE_("event", "申请办结"),
+    "assist": NE_("event", "协办反馈"),  # a co-department's report, shown as an update in the timeline
+    "assist_reported": NE_("event", "协办反馈"),  # its audit event, in the dashboard's recent activity
 }
 
 
 def countdown(standing: Standing) -> str:
-    """ "剩余N个工作日", "今日到期" or "已逾期"; empty for closed tasks or no deadline."""
+    """ "剩余N个工作日", "今日到期" or "已逾期N个工作日"; empty for closed tasks or no deadline."""
     if standing.light == "grey" or standing.workdays_left is None:
         return ""
     if standing.overdue:
-        return gettext("已逾期")
+        late = standing.workdays_late or 0
+        return ngettext("已逾期%(num)s个工作日", "已逾期%(num)s个工作日", late) if late > 0 else gettext("已逾期")
     if standing.workdays_left <= 0:
         return gettext("今日到期")
     return ngettext("剩余%(num)s个工作日", "剩余%(num)s个工作日", standing.workdays_left)
@@ -144,6 +149,13 @@ def navigation() -> list[tuple[str, str]]:
     ]
 
 
+def _event_name(action: str) -> str:
+    """What happened, in the user's language and in the past ("Acknowledged"); the code itself
+    for an event without a name."""
+    name = EVENT_NAMES.get(action)
+    return pgettext(EVENT, name) if name is not None else action
+
+
 def _name_filter(names: Mapping[Any, str], default: str | None = None) -> Callable[[Any], Any]:
     """A filter showing the name of a value in the user's language (the value itself if unnamed)."""
 
@@ -182,7 +194,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(_name_filter(ROLE_NAMES), "role_name")
     app.add_template_filter(_name_filter(LIGHT_NAMES), "light_name")
     app.add_template_filter(_name_filter(ASSIGNMENT_NAMES), "assignment_name")
-    app.add_template_filter(_name_filter(EVENT_NAMES), "event_name")
+    app.add_template_filter(_event_name, "event_name")
     app.add_template_filter(countdown, "countdown")
     app.add_template_filter(lambda k: gettext(MAIL_KIND_NAMES[k]) if k in MAIL_KIND_NAMES else k, "mail_kind_name")
     app.add_template_filter(

@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from tracker.i18n import N_
 from tracker.models import Priority
+from tracker.services.evidence import ALLOWED_SUFFIXES
 
 # Chinese names (message ids): translate them where they are shown.
 PRIORITY_NAMES = {Priority.NORMAL: N_("一般"), Priority.HIGH: N_("重要"), Priority.URGENT: N_("紧急")}
@@ -92,13 +93,18 @@ class StaffForm(FlaskForm):
     assignee = SelectField(_l("责任人"), coerce=optional_int, validators=[Optional()])
 
 
+def evidence_field() -> MultipleFileField:
+    """Evidence files: the types the server takes, so a phone offers its camera and its files."""
+    return MultipleFileField(_l("佐证材料"), render_kw={"accept": ",".join(sorted(ALLOWED_SUFFIXES))})
+
+
 class ProgressForm(FlaskForm):
     percent = IntegerField(
         _l("完成进度（%）"),
         validators=[InputRequired(_l("请填写完成进度。")), NumberRange(0, 100, _l("完成进度须在 0 到 100 之间。"))],
     )
     text = TextAreaField(_l("进展情况"), validators=[DataRequired(_l("请填写进展情况。")), Length(max=20000)])
-    files = MultipleFileField(_l("佐证材料"))
+    files = evidence_field()
     submission = HiddenField(default=new_submission_token)  # one report per form shown
 
 
@@ -120,7 +126,7 @@ class ClosureForm(FlaskForm):
     summary = TextAreaField(
         _l("办结情况说明"), validators=[DataRequired(_l("请填写办结情况说明。")), Length(max=20000)]
     )
-    files = MultipleFileField(_l("佐证材料"))
+    files = evidence_field()
     submission = HiddenField(default=new_submission_token)  # one closure request per form shown
 
 
@@ -145,6 +151,13 @@ class ClosureOnBehalfForm(ClosureForm, OnBehalfForm):
 
 
 class UrgeForm(FlaskForm):
+    message = TextAreaField(_l("催办内容"), validators=[Length(max=1000)])
+
+
+class BulkUrgeForm(FlaskForm):
+    """催办 from the list: the picked tasks (``task_ids``) or every task the filter shows
+    (``scope`` "all"), with one message."""
+
     message = TextAreaField(_l("催办内容"), validators=[Length(max=1000)])
 
 

@@ -28,7 +28,7 @@ from tracker.models import (
     User,
 )
 from tracker.policy import Action, can, require
-from tracker.services import carryover, deadlines, queues, staffing, task_query, workflow
+from tracker.services import bulk_urge, carryover, deadlines, queues, staffing, task_query, workflow
 from tracker.services.evidence import EvidenceError, Upload, content_type_for, path_of
 from tracker.services.mail import policy as reminder_policy
 from tracker.services.timeline import chase_record, co_department_reports, task_timeline
@@ -81,11 +81,65 @@ def index() -> str:
     return render_template(
         "tasks/index.html",
         form=form,
+        urge_form=forms.BulkUrgeForm(formdata=None) if can(current_user, Action.URGE) else None,
+        bulk_limit=bulk_urge.BULK_URGE_LIMIT,
         page=page,
         filters=wanted.query_args(),
         tasks=page.tasks,
         standing_of=page.standing_of,
     )
+
+
+@bp.post("/tasks/urge")
+@login_required
+def urge_many() -> Response:
+    """催办 from the list: the tasks picked, or every task the filter (sent along) shows; one
+    message, each task urged and recorded on its own, at most once a day. Back to the same list
+    with what was sent and what was skipped."""
+    require(current_user, Action.URGE)
+    form = forms.BulkUrgeForm()
+    wanted = TaskFilterForm(request.form).task_filter()
+    back = redirect(url_for("tasks.index", **wanted.query_args()))
+    if not form.validate_on_submit():
+        flash(next(iter(form.errors.values()))[0], "error")
+        return back
+    everything = request.form.get("scope") == "all"
+    picked = [int(value) for value in request.form.getlist("task_ids") if value.isdigit()]
+    today = local_today()
+    tasks = bulk_urge.tasks_to_urge(current_user, picked, wanted if everything else None, today, WorkCalendar.load())
+    if not tasks:
+        flash(_("请先勾选要催办的任务。"), "error")
+        return back
+    summary = bulk_urge.urge_tasks(tasks, current_user, form.message.data or "", today, utcnow())
+    db.session.commit()
+    _flash_urge_summary(summary)
+    return back
+
+
+def _flash_urge_summary(summary: bulk_urge.UrgeSummary) -> None:
+    def names(tasks: list[Task]) -> str:
+        shown = "、".join(f"《{task.title}》" for task in tasks[:5])
+        return shown + (_("等 %(n)s 项", n=len(tasks)) if len(tasks) > 5 else "")
+
+    if summary.urged:
+        flash(
+            _("已催办 %(n)s 项任务，%(mails)s 封提醒邮件已排队发送。", n=len(summary.urged), mails=summary.mails),
+            "success",
+        )
+    if summary.already_today:
+        flash(
+            _(
+                "%(n)s 项今天已催办过，未重复发送：%(names)s。",
+                n=len(summary.already_today),
+                names=names(summary.already_today),
+            ),
+            "warning",
+        )
+    by_reason: dict[str, list[Task]] = {}
+    for task, reason in summary.skipped:
+        by_reason.setdefault(reason.rstrip("。"), []).append(task)
+    for reason, tasks in by_reason.items():
+        flash(_("%(n)s 项未催办（%(reason)s）：%(names)s。", n=len(tasks), reason=reason, names=names(tasks)), "error")
 
 
 def _own_departments() -> set[int]:
@@ -133,6 +187,7 @@ def _render_detail(
             conflict=conflict,
             headless=staffing.lacks_head(task.lead_department_id),
             forms=page_forms,
+            sent_form=next(iter(forms_given), None),  # its panel opens, with what was typed
             priority_names={priority: _(name) for priority, name in forms.PRIORITY_NAMES.items()},
             carried_from=carryover.history(task),
             carried_to=carryover.carried_to(task),
@@ -381,7 +436,7 @@ def urge(task_id: int) -> Any:
     def perform(task: Task, form: forms.UrgeForm) -> str:
         queued = workflow.urge(task, current_user, form.message.data, local_today(), utcnow())
         if not queued:
-            return _("今天已催办过此任务，未重复发送。")
+            raise workflow.WorkflowError(_("今天已催办过此任务，未重复发送。"))
         return ngettext("已催办，%(num)s 封提醒邮件已排队发送。", "已催办，%(num)s 封提醒邮件已排队发送。", queued)
 
     return _act(task_id, Step.URGE, "urge", forms.UrgeForm, perform)

@@ -260,6 +260,7 @@ class _Schedule:
         self.quiet_before = deadlines.stale_before(today, policy["stale_after_days"])
         self.zone = local_zone()
         self._first_notice: dict[date, date] = {}
+        self._late: dict[date, int] = {}
 
     def first_notice(self, deadline: date) -> date:
         """The working day after ``deadline``: the legal office hears of the lapse then (one
@@ -267,6 +268,12 @@ class _Schedule:
         if deadline not in self._first_notice:
             self._first_notice[deadline] = self.calendar.next_workday(deadline)
         return self._first_notice[deadline]
+
+    def workdays_late(self, deadline: date) -> int:
+        """Working days since ``deadline`` (the pages' "已逾期N个工作日"), once per deadline."""
+        if deadline not in self._late:
+            self._late[deadline] = -self.calendar.workdays_until(self.today, deadline)
+        return self._late[deadline]
 
     def with_policy(self, policy: dict[str, Any]) -> _Schedule:
         return _Schedule(
@@ -293,15 +300,15 @@ class _Schedule:
         elif deadline == today and policy["on_the_day"]:
             add(MailKind.DUE_TODAY, "0", owners, f"{due}，今日到期")
         elif deadlines.is_overdue(deadline, today):
-            late = (today - deadline).days
-            overdue = f"{due}，已逾期{late}天"
+            late = self.workdays_late(deadline)  # what the mail says
+            overdue = f"{due}，已逾期{late}个工作日"
             add(MailKind.OVERDUE, today.isoformat(), owners, overdue, late=late)
             first_notice = self.first_notice(deadline)
             if today == first_notice or (today > first_notice and self.weekly):
                 step = "first" if today == first_notice else self.week
                 add(MailKind.OVERDUE_LEGAL, step, office, overdue, late=late)
-            after = policy["leadership_after_days"]
-            if late >= after and (late == after or self.weekly):
+            after, days_late = policy["leadership_after_days"], (today - deadline).days
+            if days_late >= after and (days_late == after or self.weekly):
                 add(MailKind.ESCALATION_LEADER, self.week, leaders, overdue, late=late)
         # An assignment not yet acknowledged is chased by 催签, not asked for progress.
         since = row.quiet_since
@@ -432,7 +439,7 @@ def _most_urgent(
 
 def _digest_line(row: sa.Row[Any], today: date, calendar: WorkCalendar) -> str:
     if deadlines.is_overdue(row.deadline, today):
-        standing = f"已逾期{(today - row.deadline).days}天"
+        standing = f"已逾期{-calendar.workdays_until(today, row.deadline)}个工作日"
     else:
         standing = f"剩余{calendar.workdays_until(today, row.deadline)}个工作日"
     name = f"{row.number_label or ''}{row.title}"
