@@ -78,7 +78,7 @@ def test_it_stores_the_chosen_interface_language(app, client, personas):
     login(client, "carol@example.gov.cn")
     token = csrf_token(client, "/account/")
     page = client.post("/account/language", data={"csrf_token": token, "locale": "en"}, follow_redirects=True)
-    assert "界面语言已设为English。" in page.get_data(as_text=True)
+    assert "Interface language set to English." in page.get_data(as_text=True)
     assert _carol(app).locale == "en"
     assert re.search(r'<input checked [^>]*value="en"', client.get("/account/").get_data(as_text=True))
 

@@ -28,6 +28,7 @@ class Person:
         self.context = browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 1280, "height": 900})
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
+        self.page.on("dialog", lambda dialog: dialog.accept())  # "确认…？" before 销号: yes
         self.shots, self.name, self.count = shots, name, 0
         self.page.goto("/login")
         self.page.get_by_label("邮箱").fill(email)

@@ -5,6 +5,7 @@ temporary folder (and to TRACKER_SCREENSHOTS when set)."""
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -170,4 +171,17 @@ def test_the_legal_office_chases_a_departments_overdue_tasks_at_once(
     assert any("3 项今天已催办过，未重复发送" in text for text in flash), flash
     assert not any("已催办 3 项任务" in text for text in flash)
     page.screenshot(path=str(shots / "bulk-urge-again.png"), full_page=True)
+
+    # One task's 催办 with nothing typed asks first; declined, nothing is sent.
+    page.goto(f"/tasks/{busy_department['other']}")
+    page.locator("summary", has_text=re.compile("^催办$")).click()
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="发送催办").click()
+    assert asked and "未填写催办内容" in asked[0]
+    assert page.locator(".flash").count() == 0
+    page.get_by_label("催办内容").fill("请今天回复")
+    page.get_by_role("button", name="发送催办").click()
+    page.wait_for_load_state()
+    assert "已催办" in page.locator(".flash").first.inner_text()
     context.close()

@@ -161,8 +161,12 @@ def test_it_walks_a_measure_from_import_to_closure(app, office, page):
     story.sign_out()
     story.sign_in("fazhi@example.gov.cn")
     story.open_task("/tasks")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    story.form("/verify").get_by_label("审核意见（选填）").fill("佐证材料齐全")
     story.form("/verify").get_by_role("button", name="审核通过，销号").click()
     assert story.alert() == "已审核通过，任务销号。"
+    assert asked == ["确认审核通过并销号？销号后任务即办结。"]
     assert "已办结" in page.locator(".badges").inner_text()
     timeline = page.locator(".timeline").inner_text()
     for step in ("交办", "签收", "申请延期", "同意延期", "反馈进展", "申请办结", "退办", "审核通过，销号"):

@@ -9,8 +9,11 @@ import sqlalchemy as sa
 
 from tests.conftest import csrf_token, login
 from tests.factories import assign_task, make_task
+from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.models import Notification, Task, TaskState
+from tracker.services import workflow
+from tracker.services.evidence import Upload
 from tracker.services.timeline import chase_record
 
 
@@ -109,3 +112,27 @@ def test_a_second_urge_the_same_day_is_refused_keeping_the_text_and_the_panel_op
     assert "第二次催办的内容</textarea>" in page
     assert '<details class="card" open>\n    <summary><h2>催办</h2>' in page
     assert len(urges(app, task_id)) == 1
+
+
+def test_a_closure_is_verified_with_an_optional_review_note_on_the_timeline_and_in_the_mail(
+    app, client, personas, tmp_path
+):
+    app.config["EVIDENCE_DIR"] = str(tmp_path)
+    [task_id] = overdue_tasks(app, personas, 1)
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        bob = db.session.get(type(personas.bob), personas.bob.id)
+        workflow.acknowledge(task, bob, utcnow())
+        evidence = [Upload("整改报告.pdf", "application/pdf", b"%PDF-1.4 report")]
+        workflow.submit_closure(task, bob, summary="已整改完毕", files=evidence, now=utcnow())
+        db.session.commit()
+    login(client, personas.alice.email)
+    token = csrf_token(client, f"/tasks/{task_id}")
+    page = client.post(
+        f"/tasks/{task_id}/verify", data={"csrf_token": token, "note": "佐证材料齐全，同意销号"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "已审核通过，任务销号。" in page and "说明：佐证材料齐全，同意销号" in page
+    with app.app_context():
+        mail = db.session.scalars(sa.select(Notification).where(Notification.kind == "closure_verified")).first()
+        assert mail is not None and "审核意见：佐证材料齐全，同意销号" in mail.body_text
+        assert db.session.get(Task, task_id).state == TaskState.DONE

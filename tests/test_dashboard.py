@@ -209,6 +209,11 @@ def test_the_dashboard_page_shows_the_figures_and_ranks_departments(client, pers
     assert "2026年6月9日" in _section(client.get("/dashboard?within=6").get_data(as_text=True), "临近时限")
     # A nonsense ranking or window falls back to the defaults.
     assert client.get("/dashboard?sort=nonsense&within=abc").status_code == 200
+    # The task not yet assigned is counted apart, not ranked as a department.
+    ranked = ranking("").split("</table>")[0]
+    assert "未交办" not in ranked and "另有 1 项尚未交办，不参与排名。" in ranking("")
+    # Each department's figures open the list of exactly those tasks.
+    assert f'href="/tasks?department={personas.bob_dept.id}&amp;light=red"' in ranked
 
 
 def test_a_head_sees_the_dashboard_of_their_department_only(client, personas, counted):

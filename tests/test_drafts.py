@@ -105,9 +105,7 @@ def section_of(draft, key: str) -> Section:
 
 def rollup_mails() -> list[Notification]:
     return list(
-        db.session.scalars(
-            sa.select(Notification).where(Notification.kind == "draft_rollup").order_by(Notification.id)
-        )
+        db.session.scalars(sa.select(Notification).where(Notification.kind == "draft_rollup").order_by(Notification.id))
     )
 
 

@@ -28,7 +28,7 @@ from tracker.services import links, review, workflow
 from tracker.services.deadlines import Standing
 from tracker.services.evidence import Upload
 from tracker.services.reports import store_report
-from tracker.views.filters import countdown
+from tracker.views.filters import countdown, light_reason
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "tracker" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -245,6 +245,22 @@ def test_countdowns_are_said_in_the_language_of_the_request(app, standing, engli
         assert countdown(standing) == chinese
 
 
+@pytest.mark.parametrize(
+    ("standing", "english", "chinese"),
+    [
+        (Standing("yellow", 3, False, False, None, 30), "Due soon", "临近时限"),
+        (Standing("yellow", 20, False, True, None, 30), "No progress for a long time", "久未更新"),
+        (Standing("yellow", 2, False, True, None, 30), "Due soon, No progress for a long time", "临近时限、久未更新"),
+        (Standing("red", -3, True, True, None, 30), "Overdue", "已逾期"),
+    ],
+)
+def test_a_light_says_why_it_is_yellow(app, standing, english, chinese):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert light_reason(standing) == english
+    with app.test_request_context():
+        assert light_reason(standing) == chinese
+
+
 def test_an_english_administrator_sees_the_people_pages_in_english(client, english):
     login(client, "frank@example.gov.cn")
     for path in (
@@ -385,14 +401,16 @@ def test_the_account_page_switches_the_language(client, personas):
     token = csrf_token(client, "/account/")
     page = client.post("/account/language", data={"csrf_token": token, "locale": "en"}, follow_redirects=True)
     page = page.get_data(as_text=True)
-    # Confirmed in the language being left, on a page in the one chosen.
-    assert "界面语言已设为English。" in page and "<h1>My settings</h1>" in page and '<html lang="en">' in page
+    # Confirmed in the language chosen, like the page it comes on.
+    assert (
+        "Interface language set to English." in page and "<h1>My settings</h1>" in page and '<html lang="en">' in page
+    )
     assert "<h1>My work</h1>" in _page(client, "/my")
 
     token = csrf_token(client, "/account/")
     page = client.post("/account/language", data={"csrf_token": token, "locale": "zh"}, follow_redirects=True)
     page = page.get_data(as_text=True)
-    assert "Interface language set to 中文." in page and "<h1>个人设置</h1>" in page
+    assert "界面语言已设为中文。" in page and "<h1>个人设置</h1>" in page
     assert '<html lang="zh-CN">' in page
 
 

@@ -23,6 +23,7 @@ from tracker.models import OPEN_STATES, Task, User
 from tracker.names import STATE_NAMES
 from tracker.policy import OVERSIGHT_ROLES, visible_tasks
 from tracker.services.audit import record_event
+from tracker.services.mail import messages
 
 TOKEN_BYTES = 32  # token_urlsafe(32) is 43 characters; the column holds 64
 PRODID = "-//tracker//整改督办台账 deadlines//ZH"
@@ -37,7 +38,6 @@ REFRESH_INTERVAL = timedelta(hours=1)
 
 FEED_LOADING = (
     selectinload(Task.lead_department),
-    selectinload(Task.report_item),
     selectinload(Task.parent),
 )
 
@@ -133,8 +133,7 @@ def _clean(text: str) -> str:
 
 def _event(task: Task, url: str, uid_domain: str) -> Event:
     assert task.deadline is not None
-    label = task.report_item.number_label if task.report_item is not None else ""
-    name = _clean(f"{label}{task.title}")
+    name = _clean(messages.task_name(task))
     lines = [
         _("牵头单位：%(department)s", department=_clean(task.lead_department.name) if task.lead_department else "—"),
         _("状态：%(state)s", state=_(STATE_NAMES[task.state])),

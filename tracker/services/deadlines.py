@@ -32,6 +32,16 @@ class Standing:
     stale_after: int  # the policy's "no progress for N days" this standing was judged by
 
     @property
+    def due_soon(self) -> bool:
+        """Open, not overdue, and DUE_SOON_WORKDAYS working days or fewer left."""
+        return (
+            self.light != "grey"
+            and not self.overdue
+            and self.workdays_left is not None
+            and self.workdays_left <= DUE_SOON_WORKDAYS
+        )
+
+    @property
     def workdays_late(self) -> int | None:
         """How many working days past its deadline an overdue task is (0 on the rest days right
         after a deadline); None when it is not overdue. Pages, the ledger and mails say this."""

@@ -34,7 +34,6 @@ TASK_LOADING = (
     selectinload(Task.lead_department),
     selectinload(Task.co_departments),
     selectinload(Task.assignee),
-    selectinload(Task.report_item),
 )
 
 

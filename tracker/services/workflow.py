@@ -576,15 +576,17 @@ def submit_closure(
 # --- the legal office: 销号, 退办, 暂缓, 撤销, 催办 -------------------------------------------------
 
 
-def verify_closure(task: Task, actor: User, now: datetime) -> None:
-    """销号: the legal office has checked the evidence; the task is done."""
+def verify_closure(task: Task, actor: User, now: datetime, note: str = "") -> None:
+    """销号: the legal office has checked the evidence; the task is done. ``note`` (审核意见,
+    optional) goes on the timeline and in the mail to the department."""
     require_step(task, Step.VERIFY)
     before = snapshot(task)
     task.state = TaskState.DONE
     task.completed_at = now
     task.completed_on = local_date(now)
-    _audit("closure_verified", task, actor, before, now)
-    _notify(messages.closure_verified(task, actor, now), now)
+    note = (note or "").strip()
+    _audit("closure_verified", task, actor, before, now, **({"note": note} if note else {}))
+    _notify(messages.closure_verified(task, actor, now, note), now)
 
 
 def send_back(task: Task, actor: User, reason: str, now: datetime) -> None:

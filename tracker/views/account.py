@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
@@ -52,9 +53,9 @@ def change_password() -> str | Response:
 def change_language() -> str | Response:
     form = LocaleForm()
     if form.validate_on_submit():
-        # Said in the language being left, which the user was reading when choosing (and can read
-        # even if the choice was a slip); the next page is in the new one.
-        done = _("界面语言已设为%(language)s。", language=LOCALES.get(form.locale.data, ""))
+        # Said in the new language, like the page it comes on.
+        with force_locale(form.locale.data):
+            done = _("界面语言已设为%(language)s。", language=LOCALES.get(form.locale.data, ""))
         try:
             people.set_locale(current_user, form.locale.data, now=utcnow())
         except PeopleError as error:

@@ -40,8 +40,11 @@ def index() -> str:
     due_soon = dashboard.due_soon_tasks(current_user, today, calendar, within)
     standing_of = deadlines.standings([*overdue, *due_soon], today, calendar)
     done_in_chart = sum(number for _, number in overview.monthly_done)
-    by_overdue = dashboard.rank([g for g in overview.departments if g.tally.overdue], "overdue")
-    ranked = dashboard.rank(overview.departments, ranking, descending=not ascending)
+    # Tasks not yet assigned have no department: counted apart, never ranked as one.
+    departments = [g for g in overview.departments if g.id is not None]
+    unassigned = next((g for g in overview.departments if g.id is None), None)
+    by_overdue = dashboard.rank([g for g in departments if g.tally.overdue], "overdue")
+    ranked = dashboard.rank(departments, ranking, descending=not ascending)
     return render_template(
         "dashboard/index.html",
         problems=doctor.diagnose(utcnow()) if can(current_user, Action.SEE_PROBLEMS) else [],
@@ -50,6 +53,7 @@ def index() -> str:
         overview=overview,
         departments=ranked if show_all else ranked[:DEPARTMENT_ROWS],
         department_count=len(ranked),
+        unassigned=unassigned,
         show_all=show_all,
         ranking=ranking,
         ascending=ascending,

@@ -99,6 +99,17 @@ EVENT_NAMES = {
 }
 
 
+def light_reason(standing: Standing) -> str:
+    """Why the light is what it is, in words: a yellow light says whether the deadline is near,
+    the department has been quiet, or both."""
+    if standing.light != "yellow":
+        return gettext(LIGHT_NAMES[standing.light])
+    reasons = [gettext("临近时限")] if standing.due_soon else []
+    if standing.stale:
+        reasons.append(gettext("久未更新"))
+    return gettext("、").join(reasons) or gettext(LIGHT_NAMES["yellow"])
+
+
 def countdown(standing: Standing) -> str:
     """ "剩余N个工作日", "今日到期" or "已逾期N个工作日"; empty for closed tasks or no deadline."""
     if standing.light == "grey" or standing.workdays_left is None:
@@ -193,6 +204,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(_name_filter(KIND_NAMES, N_("其他")), "kind_name")
     app.add_template_filter(_name_filter(ROLE_NAMES), "role_name")
     app.add_template_filter(_name_filter(LIGHT_NAMES), "light_name")
+    app.add_template_filter(light_reason, "light_reason")
     app.add_template_filter(_name_filter(ASSIGNMENT_NAMES), "assignment_name")
     app.add_template_filter(_event_name, "event_name")
     app.add_template_filter(countdown, "countdown")

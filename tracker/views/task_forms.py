@@ -154,6 +154,10 @@ class UrgeForm(FlaskForm):
     message = TextAreaField(_l("催办内容"), validators=[Length(max=1000)])
 
 
+class VerifyForm(FlaskForm):
+    note = TextAreaField(_l("审核意见（选填）"), validators=[Length(max=2000)])
+
+
 class BulkUrgeForm(FlaskForm):
     """催办 from the list: the picked tasks (``task_ids``) or every task the filter shows
     (``scope`` "all"), with one message."""

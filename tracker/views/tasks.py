@@ -216,6 +216,7 @@ def _blank_forms(task: Task) -> dict[str, FlaskForm]:
         "closure": forms.ClosureForm(formdata=None),
         "reason": forms.ReasonForm(formdata=None),
         "urge": forms.UrgeForm(formdata=None),
+        "verify": forms.VerifyForm(formdata=None),
         "milestone": forms.MilestoneForm(formdata=None),
         "chase": forms.OfflineChaseForm(formdata=None),
         "reminders": forms.TaskReminderForm(
@@ -430,6 +431,16 @@ def submit_closure(task_id: int) -> Any:
     return _act(task_id, Step.SUBMIT_CLOSURE, "closure", forms.ClosureForm, perform)
 
 
+@bp.post("/tasks/<int:task_id>/verify")
+@login_required
+def verify(task_id: int) -> Any:
+    def perform(task: Task, form: forms.VerifyForm) -> str:
+        workflow.verify_closure(task, current_user, utcnow(), form.note.data or "")
+        return _("已审核通过，任务销号。")
+
+    return _act(task_id, Step.VERIFY, "verify", forms.VerifyForm, perform)
+
+
 @bp.post("/tasks/<int:task_id>/urge")
 @login_required
 def urge(task_id: int) -> Any:
@@ -492,7 +503,6 @@ def add_milestone(task_id: int) -> Any:
 # Steps with nothing to fill in but a click, or a reason: (path, endpoint, step, service, message).
 CLICK_STEPS: tuple[tuple[str, str, Step, Callable[[Task, User, datetime], None], str], ...] = (
     ("acknowledge", "acknowledge", Step.ACKNOWLEDGE, workflow.acknowledge, N_("已签收。")),
-    ("verify", "verify", Step.VERIFY, workflow.verify_closure, N_("已审核通过，任务销号。")),
     ("resume", "resume", Step.RESUME, workflow.resume, N_("任务已恢复办理。")),
 )
 REASON_STEPS: tuple[tuple[str, str, Step, Callable[[Task, User, str, datetime], None], str], ...] = (

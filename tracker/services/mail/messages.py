@@ -122,8 +122,9 @@ def _block(template: Any, name: str, values: dict[str, Any]) -> str:
 
 
 def task_name(task: Task) -> str:
-    label = task.report_item.number_label if task.report_item is not None else ""
-    return f"{label}{task.title}"
+    """A task as mails and pages name it: its title, without the report's enumerator ("三是",
+    "（一）"), which numbers the report's paragraphs, not the tasks (the ledger has its own 序号)."""
+    return task.title
 
 
 @functools.lru_cache(maxsize=4096)  # a day's lists repeat the same few hundred dates
@@ -254,9 +255,13 @@ def closure_submitted(task: Task, actor: User, summary: str, note: str, now: dat
     )
 
 
-def closure_verified(task: Task, actor: User, now: datetime) -> list[Message]:
+def closure_verified(task: Task, actor: User, now: datetime, note: str = "") -> list[Message]:
     return compose(
-        MailKind.CLOSURE_VERIFIED, people(heads_and_assignee(task), besides=actor), f"{task.id}:{stamp(now)}", task=task
+        MailKind.CLOSURE_VERIFIED,
+        people(heads_and_assignee(task), besides=actor),
+        f"{task.id}:{stamp(now)}",
+        task=task,
+        note=note,
     )
 
 

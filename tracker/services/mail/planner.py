@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from tracker.clock import local_date, local_zone
 from tracker.extensions import db
-from tracker.models import OPEN_STATES, Assignment, Department, ReminderMode, ReportItem, Task, TaskState, User
+from tracker.models import OPEN_STATES, Assignment, Department, ReminderMode, Task, TaskState, User
 from tracker.services import deadlines, staffing
 from tracker.services.mail import messages, outbox
 from tracker.services.mail.catalogue import MailKind, goes_to_digest
@@ -36,7 +36,6 @@ WORKABLE = (TaskState.NOT_STARTED, TaskState.IN_PROGRESS)
 TASK_COLUMNS = (
     Task.id,
     Task.title,
-    ReportItem.number_label,
     Task.deadline,
     Task.lead_department_id,
     Task.assignee_id,
@@ -218,7 +217,6 @@ def _candidates(today: date, due_in: dict[date, int], policy: dict[str, Any]) ->
     quiet_since = sa.case((sa.and_(Task.assignment == Assignment.ACKNOWLEDGED, sa.or_(quiet, has_overrides)), since))
     return db.session.execute(
         sa.select(*TASK_COLUMNS, quiet_since.label("quiet_since"))
-        .outerjoin(ReportItem, ReportItem.id == Task.report_item_id)
         .where(
             Task.state.in_(WORKABLE),
             Task.deadline.is_not(None),
@@ -283,7 +281,7 @@ class _Schedule:
     def due(self, row: sa.Row[Any], owners: list[User], office: list[User], leaders: list[User]) -> list[_Due]:
         today, policy = self.today, self.policy
         deadline: date = row.deadline
-        task = TaskRef(row.id, f"{row.number_label or ''}{row.title}")
+        task = TaskRef(row.id, row.title)
         due = f"完成时限{messages.cn_date(deadline)}"
         found: list[_Due] = []
 
@@ -337,13 +335,11 @@ def _chases(today: date, calendar: WorkCalendar) -> list[_Due]:
         sa.select(
             Task.id,
             Task.title,
-            ReportItem.number_label,
             Task.deadline,
             Task.assigned_at,
             Task.lead_department_id,
             Department.name.label("department"),
         )
-        .outerjoin(ReportItem, ReportItem.id == Task.report_item_id)
         .join(Department, Department.id == Task.lead_department_id)
         .where(
             Task.assignment == Assignment.ASSIGNED,
@@ -357,7 +353,7 @@ def _chases(today: date, calendar: WorkCalendar) -> list[_Due]:
     chases: list[_Due] = []
     for row in waiting:
         assigned_on = messages.cn_date(local_date(row.assigned_at, zone))
-        task = TaskRef(row.id, f"{row.number_label or ''}{row.title}")
+        task = TaskRef(row.id, row.title)
         key = messages.chase_key(row.id, row.assigned_at, today)
         context = {"department": row.department, "assigned_on": assigned_on}
         detail = f"{assigned_on}交办，尚未签收"
@@ -422,7 +418,6 @@ def _most_urgent(
             sa.func.row_number().over(partition_by=partition, order_by=(Task.deadline, Task.id)).label("rank"),
             sa.func.count().over(partition_by=partition).label("total"),
         )
-        .outerjoin(ReportItem, ReportItem.id == Task.report_item_id)
         .where(where)
         .subquery()
     )
@@ -442,5 +437,5 @@ def _digest_line(row: sa.Row[Any], today: date, calendar: WorkCalendar) -> str:
         standing = f"已逾期{-calendar.workdays_until(today, row.deadline)}个工作日"
     else:
         standing = f"剩余{calendar.workdays_until(today, row.deadline)}个工作日"
-    name = f"{row.number_label or ''}{row.title}"
+    name = row.title
     return f"{name}（完成时限{messages.cn_date(row.deadline)}，{standing}，进度{row.percent_done}%）"

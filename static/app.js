@@ -1,0 +1,26 @@
+// What every page needs of a script (the pages work without it):
+// - on a phone a table's rows stack as cards, each cell labelled with its column's heading,
+//   read here from the table's header, so no template has to repeat it;
+// - a form with data-confirm asks before it is sent (with data-confirm-if-empty="field", only
+//   when that field is empty).
+(function () {
+  "use strict";
+  document.querySelectorAll("main table").forEach(function (table) {
+    var heads = table.querySelectorAll("thead th");
+    if (!heads.length) { return; }
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, index) {
+        var head = heads[index];
+        if (head && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", head.textContent.trim()); }
+      });
+    });
+  });
+
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var field = form.getAttribute("data-confirm-if-empty");
+      if (field && form.elements[field] && form.elements[field].value.trim() !== "") { return; }
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+}());
