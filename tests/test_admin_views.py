@@ -101,6 +101,24 @@ def test_it_creates_a_user_who_then_appears_in_the_list_and_can_sign_in(app, cli
     client.post("/logout", data={"csrf_token": csrf_token(client, "/account/")})
     assert login(client, "wang@example.gov.cn", "initial-pass").status_code == 302
     assert _user(app, "wang@example.gov.cn").department.name == "治安支队"
+    # The password the administrator chose is changed before anything else.
+    for path in ("/my", "/tasks", "/dashboard"):
+        response = client.get(path)
+        assert response.status_code == 303 and response.headers["Location"].endswith("/account/"), path
+    settings = client.get("/account/").get_data(as_text=True)
+    assert "您的密码是他人为您设置的初始密码。请先修改密码，然后即可使用系统。" in settings
+    token = csrf_token(client, "/account/")
+    refused = client.post("/account/language", data={"csrf_token": token, "locale": "en"})
+    assert refused.status_code == 303 and _user(app, "wang@example.gov.cn").locale == "zh"
+    changed = {
+        "csrf_token": token,
+        "current_password": "initial-pass",
+        "new_password": "my-own-pass",
+        "confirm": "my-own-pass",
+    }
+    client.post("/account/password", data=changed)
+    assert not _user(app, "wang@example.gov.cn").must_change_password
+    assert client.get("/my").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -173,6 +191,7 @@ def test_it_edits_a_user_and_resets_the_password(app, client, personas):
     assert (carol.name, carol.role, carol.department.name) == ("李警官", Role.HEAD, "治安支队")
     client.post("/logout", data={"csrf_token": csrf_token(client, "/account/")})
     assert login(client, "carol@example.gov.cn", "reset-by-admin").status_code == 302
+    assert carol.must_change_password and client.get("/my").status_code == 303
 
 
 def test_it_says_so_when_an_edit_changes_nothing(client, personas):

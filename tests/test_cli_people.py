@@ -73,6 +73,15 @@ def test_it_refuses_with_a_clear_message_and_a_non_zero_exit(app, runner, person
     assert _users(app) == 6
 
 
+def test_an_account_made_on_the_command_line_changes_its_password_at_first_sign_in(app, runner, personas):
+    result = runner.invoke(args=[*HEAD, "--password", "typed-by-admin"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        made = db.session.scalar(sa.select(User).where(User.email == "li@example.gov.cn"))
+        assert made.must_change_password
+        assert not db.session.get(User, personas.bob.id).must_change_password
+
+
 def test_it_requires_a_department_for_staff(app, runner, personas):
     args = ["create-user", "--email", "x@example.gov.cn", "--role", "staff", "--name", "新人", "--password", "12345678"]
     result = runner.invoke(args=args)

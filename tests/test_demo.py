@@ -72,6 +72,7 @@ def test_it_creates_a_department_structure_and_users_for_every_role(ctx):
     users = db.session.scalars(sa.select(User)).all()
     assert {u.role for u in users} == set(Role)
     assert all(u.check_password(DEMO_PASSWORD) for u in users)
+    assert not any(u.must_change_password for u in users)  # the demo signs in straight away
     links = db.session.scalars(sa.select(ShortcomingMeasureLink)).all()
     assert links and all(link.status == LinkStatus.ACCEPTED for link in links)
 

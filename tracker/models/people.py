@@ -59,6 +59,9 @@ class User(UserMixin, db.Model):
     # The secret in the user's iCalendar feed address; None when no feed was issued or it was revoked.
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by a password someone else chose (an administrator, the command line): the user must
+    # choose their own before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     department: Mapped[Department | None] = relationship(back_populates="members")
 

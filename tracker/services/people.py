@@ -54,12 +54,21 @@ def create_user(
     actor: User | None,
     now: datetime,
 ) -> User:
-    """A new active user. ``actor`` None means the system (the command line)."""
+    """A new active user. ``actor`` None means the system (the command line). The password was
+    chosen by someone else: the user changes it at first sign-in."""
     email = _valid_email(email, user=None)
     name = _valid_name(name, N_("姓名"))
     _check_department(role, department)
     _check_password(password)
-    user = User(email=email, name=name, role=role, department=department, is_active=True, created_at=now)
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        department=department,
+        is_active=True,
+        created_at=now,
+        must_change_password=True,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -89,9 +98,11 @@ def update_user(
 
 
 def reset_password(user: User, password: str, *, actor: User | None, now: datetime) -> None:
-    """The administrator sets a new password for ``user`` (who forgot theirs)."""
+    """The administrator sets a new password for ``user`` (who forgot theirs); the user changes
+    it at the next sign-in."""
     _check_password(password)
     user.set_password(password)
+    user.must_change_password = True
     record_event("password_reset", now=now, actor=actor, object_type="user", object_id=user.id)
     db.session.flush()
 
@@ -160,6 +171,7 @@ def change_own_password(user: User, *, current_password: str, new_password: str,
     if new_password == current_password:
         raise PeopleError(_("新密码不能与当前密码相同。"))
     user.set_password(new_password)
+    user.must_change_password = False
     record_event("password_changed", now=now, actor=user, object_type="user", object_id=user.id)
     db.session.flush()
 

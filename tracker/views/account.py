@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
@@ -16,6 +16,22 @@ from tracker.services.people import LOCALES, PeopleError
 from tracker.views.people_forms import ChangePasswordForm, LocaleForm, ReminderModeForm
 
 bp = Blueprint("account", __name__)
+
+# What a user who must first change their password may still reach.
+BEFORE_A_NEW_PASSWORD = frozenset({"account.settings", "account.change_password", "auth.logout", "static"})
+
+
+@bp.before_app_request
+def require_own_password() -> Response | None:
+    """A password chosen by someone else (an administrator, the command line) is changed before
+    anything else: every other page leads to the settings page, which says why."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in BEFORE_A_NEW_PASSWORD
+    ):
+        return redirect(url_for("account.settings"), 303)
+    return None
 
 
 @bp.route("/")
