@@ -180,6 +180,7 @@ def test_the_legal_office_chases_a_departments_overdue_tasks_at_once(
     page.get_by_role("button", name="发送催办").click()
     assert asked and "未填写催办内容" in asked[0]
     assert page.locator(".flash").count() == 0
+    page.screenshot(path=str(shots / "desktop-task-office.png"), full_page=True)
     page.get_by_label("催办内容").fill("请今天回复")
     page.get_by_role("button", name="发送催办").click()
     page.wait_for_load_state()

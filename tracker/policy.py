@@ -31,6 +31,7 @@ class Action(enum.StrEnum):
     URGE = "urge"  # 催办
     ACT_ON_BEHALF = "act_on_behalf"  # 代签收, 代为申请延期, 代为申请办结, for a department that cannot
     MANAGE_REPORTS = "manage_reports"  # import, review, confirm, link shortcomings and measures
+    READ_DRAFTS = "read_drafts"  # read next year's draft and export it (writing it: MANAGE_REPORTS)
     VIEW_ALL = "view_all"  # every task and department
     VIEW_DASHBOARD = "view_dashboard"  # the monitoring dashboard, over the tasks the user may see
     MANAGE_PEOPLE = "manage_people"  # users and departments
@@ -46,6 +47,7 @@ OVERSIGHT_ROLES = frozenset({Role.ADMIN, Role.LEGAL, Role.LEADER})
 # Actions on no particular task, by role.
 _GLOBAL: dict[Action, frozenset[Role]] = {
     Action.MANAGE_REPORTS: OFFICE_ROLES,
+    Action.READ_DRAFTS: OVERSIGHT_ROLES,
     Action.VIEW_ALL: OVERSIGHT_ROLES,
     Action.VIEW_DASHBOARD: OVERSIGHT_ROLES | {Role.HEAD},
     Action.MANAGE_PEOPLE: frozenset({Role.ADMIN}),

@@ -32,10 +32,12 @@ EXPORT_FOLDER = "exports"  # under the instance folder; the prepared .docx of ea
 
 
 @bp.before_request
-def legal_office_only() -> Response | None:
+def leadership_reads_legal_office_writes() -> Response | None:
+    """Leaders read the draft and export it; only the legal office generates and edits it."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    require(current_user, Action.MANAGE_REPORTS)
+    reading = request.method in ("GET", "HEAD")
+    require(current_user, Action.READ_DRAFTS if reading else Action.MANAGE_REPORTS)
     return None
 
 
