@@ -5,6 +5,8 @@ the Word file, opened back with python-docx. Screenshots go to the test's tempor
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
@@ -41,7 +43,8 @@ def test_the_legal_office_generates_edits_and_downloads_the_draft(demo, page, tm
     page.wait_for_load_state()
     assert page.get_by_role("alert").first.inner_text() == "草稿已生成。"
     draft = page.locator("article.draft")
-    assert "市公安局2021年法治政府建设年度报告（草稿）" in draft.inner_text()
+    # The demo's report plays last year's: the draft is this year's, as of today.
+    assert f"市公安局{datetime.now(ZoneInfo('Asia/Shanghai')).year}年法治政府建设年度报告（草稿）" in draft.inner_text()
     headings = draft.locator("h4").all_inner_texts()
     assert headings[0].startswith("（一）") and any(h.startswith("（十）") for h in headings)
     page.screenshot(path=str(tmp_path / "01-generated.png"), full_page=True)
@@ -72,5 +75,5 @@ def test_the_legal_office_generates_edits_and_downloads_the_draft(demo, page, tm
     saved = tmp_path / "draft.docx"
     download_info.value.save_as(saved)
     text = "\n".join(p.text for p in Document(str(saved)).paragraphs)
-    assert "市公安局2021年法治政府建设年度报告（草稿）" in text
+    assert f"市公安局{datetime.now(ZoneInfo('Asia/Shanghai')).year}年法治政府建设年度报告（草稿）" in text
     assert EDITED in text

@@ -108,3 +108,9 @@ def test_it_loads_through_the_cli_and_prints_the_accounts(app, runner):
     assert "fazhi@demo.gov.cn" in result.output and DEMO_PASSWORD in result.output
     again = runner.invoke(args=["load-demo"])
     assert again.exit_code == 1 and "已有数据" in again.output
+
+
+def test_the_seed_plays_last_years_report_so_the_draft_is_this_years(ctx):
+    summary = load_demo(today=TODAY, now=FROZEN_NOW)
+    assert summary.report.year == TODAY.year - 1 and summary.report.title == "市公安局2020年法治政府建设年度报告"
+    assert f"样例报告原为2020年度，演示中视作上一年度（{TODAY.year - 1}年度）的报告" in summary.describe()

@@ -1,5 +1,6 @@
 from config import TestConfig
 from tracker import create_app
+from tracker.extensions import db
 
 
 def test_it_greets_visitors_in_chinese(client):
@@ -53,3 +54,15 @@ def test_it_reports_a_hung_database_as_unhealthy_within_five_seconds():
         assert time.monotonic() - started < 10
     finally:
         listener.close()
+
+
+def test_the_welcome_page_says_how_the_demo_dates_its_report(app, client):
+    from tracker.clock import local_today, utcnow
+    from tracker.demo import load_demo
+
+    with app.app_context():
+        load_demo(today=local_today(), now=utcnow())
+        db.session.commit()
+        year = local_today().year
+    page = client.get("/").get_data(as_text=True)
+    assert f"原为2020年度，演示中视作上一年度（{year - 1}年度）的报告" in page and f"生成的是{year}年度报告草稿" in page

@@ -3,6 +3,7 @@ every role, and tasks whose deadlines sit around today so the demo always shows 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
@@ -148,6 +149,8 @@ class DemoSummary:
     def describe(self) -> str:
         lines = [
             f"已载入演示数据：报告《{self.report.title}》，{self.tasks} 项督办任务。",
+            f"样例报告原为{seed_year()}年度，演示中视作上一年度（{self.report.year}年度）的报告，"
+            "任务时限与进展均围绕今天排布。",
             "演示账号（密码均为 " + DEMO_PASSWORD + "）：",
         ]
         lines += [f"  {email:<30} {name}（{role}）" for email, name, role in self.users]
@@ -156,6 +159,19 @@ class DemoSummary:
 
 def seed_report_bytes() -> bytes:
     return resources.files("tracker.demo").joinpath(SEED_FILENAME).read_bytes()
+
+
+@functools.cache
+def seed_year() -> int | None:
+    """The year the seed report itself is about (2020)."""
+    return parse_report(seed_report_bytes(), SEED_FILENAME).year
+
+
+def demo_report() -> SourceReport | None:
+    """The demo's report, when the demo is loaded and its accounts are active."""
+    if not active_demo_accounts():
+        return None
+    return db.session.scalar(sa.select(SourceReport).where(SourceReport.original_filename == SEED_FILENAME).limit(1))
 
 
 def database_is_empty() -> bool:
@@ -212,6 +228,10 @@ def load_demo(*, today: date, now: datetime) -> DemoSummary:
         parsed, filename=SEED_FILENAME, original_file=None, imported_by=users["fazhi@demo.gov.cn"], now=now
     )
     report.status = ReportStatus.CONFIRMED
+    # The seed is an older year's report; the demo's deadlines and progress are around today, so
+    # it plays last year's report: the draft it rolls into is this year's, as of today.
+    report.year = today.year - 1
+    report.report_date = min(date(today.year, 3, 31), today)
 
     items = {(item.kind, item.position): item for item in report.items}
     task_count = 0

@@ -354,7 +354,7 @@ def build_annex(tasks: Sequence[TaskRecord], today: date) -> Annex:
         rows.append(
             AnnexRow(
                 number=number,
-                title=f"{task.label}{task.title}",
+                title=task.title,  # the annex numbers its rows: "（一）" or "三是" would number them twice
                 lead_department=task.lead_department if task.lead_department is not None else "未交办",
                 deadline=task.deadline.isoformat() if task.deadline else "",
                 state=STATE_NAMES[task.state],

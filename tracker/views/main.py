@@ -6,6 +6,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from tracker import demo
 from tracker.database import check_database
 from tracker.extensions import db
 from tracker.i18n import LANGUAGES
@@ -18,7 +19,7 @@ bp = Blueprint("main", __name__)
 def index() -> str | Response:
     """Visitors get the welcome page; the legal office and leaders the dashboard; others their work."""
     if not current_user.is_authenticated:
-        return render_template("main/welcome.html")
+        return render_template("main/welcome.html", demo_report=demo.demo_report(), seed_year=demo.seed_year())
     return redirect(url_for("dashboard.index" if can(current_user, Action.VIEW_ALL) else "tasks.my_work"))
 
 
