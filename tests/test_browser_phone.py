@@ -180,6 +180,8 @@ def test_the_legal_office_chases_a_departments_overdue_tasks_at_once(
     page.get_by_role("button", name="发送催办").click()
     assert asked and "未填写催办内容" in asked[0]
     assert page.locator(".flash").count() == 0
+    page.locator("summary", has_text=re.compile("^交办$")).click()
+    assert page.get_by_role("checkbox", name="交警支队").count() == 1  # co-departments are boxes to tick
     page.screenshot(path=str(shots / "desktop-task-office.png"), full_page=True)
     page.get_by_label("催办内容").fill("请今天回复")
     page.get_by_role("button", name="发送催办").click()

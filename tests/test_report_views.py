@@ -654,3 +654,16 @@ def test_it_refuses_a_post_without_its_csrf_token(app, client, personas, scene, 
     assert response.status_code == 400
     assert "表单已过期或来源无效，请刷新页面后重新提交。" in page_of(response)
     assert count(app, Task) == 13
+
+
+def test_a_report_without_a_title_line_gets_a_proposed_title_to_edit(app, client, personas):
+    login(client, personas.alice.email)
+    untitled = seed_report_bytes().decode("utf-8").split("\n", 1)[1].lstrip().encode("utf-8")
+    response = upload(client, untitled, filename="材料.txt")
+    assert response.status_code == 302
+    page = page_of(client.get(response.headers["Location"]))
+    assert "已导入《》" not in page
+    assert "报告中没有标题行，已拟定标题《" in page and "法治政府建设年度报告》" in page
+    with app.app_context():
+        report = db.session.scalar(sa.select(SourceReport))
+        assert report.title.endswith("2020年法治政府建设年度报告")

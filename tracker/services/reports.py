@@ -24,6 +24,12 @@ def find_duplicate(parsed: ParsedReport) -> SourceReport | None:
     return db.session.scalar(sa.select(SourceReport).where(SourceReport.content_sha256 == parsed.fingerprint))
 
 
+def proposed_title(issuer: str, year: int | None) -> str:
+    """The title a report without a title line is given (editable on the review page): the
+    genre's usual one, "{issuer}{year}年法治政府建设年度报告", with what is known of it."""
+    return f"{issuer}{f'{year}年' if year else ''}法治政府建设年度报告"
+
+
 def store_report(
     parsed: ParsedReport,
     *,
@@ -38,7 +44,7 @@ def store_report(
     if existing is not None:
         raise DuplicateReportError(existing)
     report = SourceReport(
-        title=parsed.title,
+        title=parsed.title or proposed_title(parsed.issuer, parsed.year),
         issuer=parsed.issuer,
         year=parsed.year,
         report_date=parsed.date,

@@ -187,6 +187,8 @@ def upload() -> Any:
         ),
         "success",
     )
+    if not parsed.title:
+        flash(_("报告中没有标题行，已拟定标题《%(title)s》，可在本页“报告信息”中修改。", title=report.title), "warning")
     return redirect(url_for("reports.review", report_id=report.id))
 
 

@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.i18n import N_
 from tracker.models import Priority
@@ -73,7 +74,10 @@ class AssignForm(VersionedForm):
     lead_department = SelectField(
         _l("牵头单位"), coerce=optional_int, validators=[InputRequired(_l("请选择牵头单位。"))]
     )
-    co_departments = SelectMultipleField(_l("配合单位"), coerce=int)
+    # Boxes to tick, not a list to ctrl-click: the departments of one body fit on a screen.
+    co_departments = SelectMultipleField(
+        _l("配合单位"), coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
+    )
     assignee = SelectField(_l("责任人"), coerce=optional_int, validators=[Optional()])
     start_date = ChineseDateField(_l("开始日期"), validators=[Optional()])
     deadline = ChineseDateField(_l("完成时限"), validators=[InputRequired(_l("请填写完成时限。"))])
