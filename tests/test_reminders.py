@@ -121,6 +121,27 @@ def test_a_weekly_digest_lists_the_most_urgent_and_counts_the_rest(task, monkeyp
     assert "深化改革" not in bob.body_text and "另有1项，请登录系统查看。" in bob.body_text
 
 
+def test_a_weekly_digest_lists_the_nearest_deadlines_first(task, personas, monkeypatch):
+    from tracker.services.mail import planner
+
+    # Written latest deadline first, so that an unordered read would list them wrongly.
+    for day, title in ((20, "第三项"), (15, "第二项"), (12, "第一项")):
+        make_task(
+            title=title,
+            lead_department_id=personas.bob_dept.id,
+            deadline=date(2021, 10, day),
+            state=TaskState.IN_PROGRESS,
+            assignment=Assignment.ACKNOWLEDGED,
+        )
+    db.session.commit()
+    monkeypatch.setattr(planner, "DIGEST_LINES", 3)
+    mails = [m for m in reminders.plan(at_nine(date(2021, 10, 11))).messages if m.kind == "digest"]
+    body = next(m for m in mails if m.recipient.email == BOB).body_text
+    positions = [body.index(title) for title in ("深化改革", "第一项", "第二项")]
+    assert positions == sorted(positions)
+    assert "第三项" not in body and "另有1项，请登录系统查看。" in body
+
+
 def test_it_sends_nothing_on_rest_days_or_before_nine(task):
     queued = walk(date(2021, 10, 1), date(2021, 10, 7))
     assert dict(queued) == {}

@@ -422,10 +422,11 @@ def _most_urgent(
         .subquery()
     )
     found: dict[Any, tuple[int, list[sa.Row[Any]]]] = {}
+    # One row at least, which tells the count.
     rows = db.session.execute(
-        sa.select(ranked).where(
-            ranked.c.rank <= max(DIGEST_LINES, 1)
-        )  # one row at least tells the count.order_by(ranked.c.group_key, ranked.c.rank)
+        sa.select(ranked)
+        .where(ranked.c.rank <= max(DIGEST_LINES, 1))
+        .order_by(ranked.c.group_key, ranked.c.rank)
     )
     for row in rows:
         found.setdefault(row.group_key, (row.total, []))[1].append(row)
