@@ -89,17 +89,17 @@ class _Due(NamedTuple):
     detail: str
     context: dict[str, Any]
 
-    def dedup_keys(self) -> list[str]:
-        return [messages.dedup_key(self.kind, self.key, person) for person in self.people]
 
-    def reminders(self, wanted: set[str] | None = None) -> list[Reminder]:
-        """One per recipient (only those whose dedup key is ``wanted``, when given)."""
-        people = (
-            self.people
-            if wanted is None
-            else [p for p in self.people if messages.dedup_key(self.kind, self.key, p) in wanted]
-        )
-        return [Reminder(self.kind, self.task, self.deadline, self.key, p, self.detail, self.context) for p in people]
+def _reminders(found: list[_Due], *, only_new: bool) -> list[Reminder]:
+    """One reminder per recipient of each found; with ``only_new``, only those whose dedup key
+    the outbox does not know yet (asked in one query before any reminder is built)."""
+    keyed = [(due, person, messages.dedup_key(due.kind, due.key, person)) for due in found for person in due.people]
+    wanted = outbox.unknown_keys([key for _due, _person, key in keyed]) if only_new else None
+    return [
+        Reminder(due.kind, due.task, due.deadline, due.key, person, due.detail, due.context)
+        for due, person, key in keyed
+        if wanted is None or key in wanted
+    ]
 
 
 @dataclass
@@ -180,10 +180,9 @@ def plan(now: datetime, calendar: WorkCalendar | None = None, *, only_new: bool 
         owner = assignees.get(row.assignee_id or 0)
         owners = [owner] if owner is not None else heads.get(row.lead_department_id, [])
         task_schedule = schedule.with_policy(base_policy | overrides[row.id]) if row.id in overrides else schedule
-        found += task_schedule.due(row, owners, office, leaders)
+        found += task_schedule.due(row, {OWNERS: owners, OFFICE: office, LEADERS: leaders})
     found += _chases(today, calendar)
-    wanted = outbox.unknown_keys([key for due in found for key in due.dedup_keys()]) if only_new else None
-    result = Plan(reminders=[r for due in found for r in due.reminders(wanted)])
+    result = Plan(reminders=_reminders(found, only_new=only_new))
     if calendar.is_first_workday_of_week(today):
         result.messages += _digests(office, today, calendar)
     return result
@@ -248,6 +247,22 @@ def _active_users(user_ids: Iterable[int | None]) -> dict[int, User]:
     return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(wanted), User.is_active))}
 
 
+# Who hears of a rule's reminder: the task's owners (its assignee, else its lead department's
+# heads), the legal office, the leaders.
+OWNERS, OFFICE, LEADERS = "owners", "office", "leaders"
+
+
+class _Rule(NamedTuple):
+    """What a deadline calls for today, whichever task has it: a kind, the step of its schedule,
+    who hears it, its line in a list and what its own mail says."""
+
+    kind: MailKind
+    step: str
+    audience: str
+    detail: str
+    context: dict[str, Any]
+
+
 class _Schedule:
     """The day's dates, worked out once, against which each task's row is judged."""
 
@@ -257,63 +272,75 @@ class _Schedule:
         self.week = f"week-{today:%G-%V}"
         self.quiet_before = deadlines.stale_before(today, policy["stale_after_days"])
         self.zone = local_zone()
-        self._first_notice: dict[date, date] = {}
-        self._late: dict[date, int] = {}
-
-    def first_notice(self, deadline: date) -> date:
-        """The working day after ``deadline``: the legal office hears of the lapse then (one
-        calendar look-up per deadline, not per task)."""
-        if deadline not in self._first_notice:
-            self._first_notice[deadline] = self.calendar.next_workday(deadline)
-        return self._first_notice[deadline]
+        self._rules: dict[date, list[_Rule]] = {}
 
     def workdays_late(self, deadline: date) -> int:
-        """Working days since ``deadline`` (the pages' "已逾期N个工作日"), once per deadline."""
-        if deadline not in self._late:
-            self._late[deadline] = -self.calendar.workdays_until(self.today, deadline)
-        return self._late[deadline]
+        """Working days since ``deadline`` (the pages' "已逾期N个工作日")."""
+        return -self.calendar.workdays_until(self.today, deadline)
 
     def with_policy(self, policy: dict[str, Any]) -> _Schedule:
         return _Schedule(
             self.today, self.calendar, policy, _due_dates(self.today, self.calendar, policy["lead_workdays"])
         )
 
-    def due(self, row: sa.Row[Any], owners: list[User], office: list[User], leaders: list[User]) -> list[_Due]:
+    def rules(self, deadline: date) -> list[_Rule]:
+        """What ``deadline`` calls for today, whichever task has it: worked out once per deadline."""
+        if deadline not in self._rules:
+            self._rules[deadline] = self._deadline_rules(deadline)
+        return self._rules[deadline]
+
+    def _deadline_rules(self, deadline: date) -> list[_Rule]:
         today, policy = self.today, self.policy
-        deadline: date = row.deadline
-        task = TaskRef(row.id, row.title)
         due = f"完成时限{messages.cn_date(deadline)}"
-        found: list[_Due] = []
-
-        def add(kind: MailKind, step: str, people: list[User], detail: str, **context: Any) -> None:
-            if people:
-                context["deadline"] = messages.cn_date(deadline)
-                found.append(
-                    _Due(kind, task, deadline, messages.reminder_key(row.id, deadline, step), people, detail, context)
-                )
-
+        said = {"deadline": messages.cn_date(deadline)}
         if deadline in self.due_in:
             left = self.due_in[deadline]
-            add(MailKind.DUE_SOON, str(left), owners, f"{due}，剩余{left}个工作日", left=left)
-        elif deadline == today and policy["on_the_day"]:
-            add(MailKind.DUE_TODAY, "0", owners, f"{due}，今日到期")
-        elif deadlines.is_overdue(deadline, today):
-            late = self.workdays_late(deadline)  # what the mail says
-            overdue = f"{due}，已逾期{late}个工作日"
-            add(MailKind.OVERDUE, today.isoformat(), owners, overdue, late=late)
-            first_notice = self.first_notice(deadline)
-            if today == first_notice or (today > first_notice and self.weekly):
-                step = "first" if today == first_notice else self.week
-                add(MailKind.OVERDUE_LEGAL, step, office, overdue, late=late)
-            after, days_late = policy["leadership_after_days"], (today - deadline).days
-            if days_late >= after and (days_late == after or self.weekly):
-                add(MailKind.ESCALATION_LEADER, self.week, leaders, overdue, late=late)
+            return [_Rule(MailKind.DUE_SOON, str(left), OWNERS, f"{due}，剩余{left}个工作日", said | {"left": left})]
+        if deadline == today:
+            return [_Rule(MailKind.DUE_TODAY, "0", OWNERS, f"{due}，今日到期", said)] if policy["on_the_day"] else []
+        if not deadlines.is_overdue(deadline, today):
+            return []
+        late = self.workdays_late(deadline)  # what the mail says
+        overdue, said = f"{due}，已逾期{late}个工作日", said | {"late": late}
+        rules = [_Rule(MailKind.OVERDUE, today.isoformat(), OWNERS, overdue, said)]
+        first_notice = self.calendar.next_workday(deadline)  # the legal office hears of the lapse then
+        if today == first_notice or (today > first_notice and self.weekly):
+            step = "first" if today == first_notice else self.week
+            rules.append(_Rule(MailKind.OVERDUE_LEGAL, step, OFFICE, overdue, said))
+        after, days_late = policy["leadership_after_days"], (today - deadline).days
+        if days_late >= after and (days_late == after or self.weekly):
+            rules.append(_Rule(MailKind.ESCALATION_LEADER, self.week, LEADERS, overdue, said))
+        return rules
+
+    def due(self, row: sa.Row[Any], audiences: dict[str, list[User]]) -> list[_Due]:
+        """The reminders ``row``'s task needs today, each with the people it goes to
+        (``audiences``: the task's owners, the legal office, the leaders)."""
+        deadline: date = row.deadline
+        task = TaskRef(row.id, row.title)
+        found = [
+            _Due(
+                rule.kind,
+                task,
+                deadline,
+                messages.reminder_key(row.id, deadline, rule.step),
+                people,
+                rule.detail,
+                rule.context,
+            )
+            for rule in self.rules(deadline)
+            if (people := audiences[rule.audience])
+        ]
         # An assignment not yet acknowledged is chased by 催签, not asked for progress.
         since = row.quiet_since
-        if since is not None and since < self.quiet_before:
-            quiet = deadlines.quiet_days(since, today, self.zone)
-            step = f"{since.date().isoformat()}:{quiet // policy['stale_after_days']}"
-            add(MailKind.PROGRESS_REQUEST, step, owners, f"已{quiet}天未反馈进展", quiet=quiet)
+        owners = audiences[OWNERS]
+        if since is not None and since < self.quiet_before and owners:
+            quiet = deadlines.quiet_days(since, self.today, self.zone)
+            step = f"{since.date().isoformat()}:{quiet // self.policy['stale_after_days']}"
+            context = {"deadline": messages.cn_date(deadline), "quiet": quiet}
+            key = messages.reminder_key(row.id, deadline, step)
+            found.append(
+                _Due(MailKind.PROGRESS_REQUEST, task, deadline, key, owners, f"已{quiet}天未反馈进展", context)
+            )
         return found
 
 
@@ -324,7 +351,7 @@ def plan_chases(now: datetime, calendar: WorkCalendar | None = None) -> list[Rem
     """The 催签 due at ``now`` alone (none on a rest day or before the send hour)."""
     calendar = calendar or WorkCalendar.load()
     today = sending_day(now, calendar)
-    return [r for due in _chases(today, calendar) for r in due.reminders()] if today is not None else []
+    return _reminders(_chases(today, calendar), only_new=False) if today is not None else []
 
 
 def _chases(today: date, calendar: WorkCalendar) -> list[_Due]:
@@ -424,9 +451,7 @@ def _most_urgent(
     found: dict[Any, tuple[int, list[sa.Row[Any]]]] = {}
     # One row at least, which tells the count.
     rows = db.session.execute(
-        sa.select(ranked)
-        .where(ranked.c.rank <= max(DIGEST_LINES, 1))
-        .order_by(ranked.c.group_key, ranked.c.rank)
+        sa.select(ranked).where(ranked.c.rank <= max(DIGEST_LINES, 1)).order_by(ranked.c.group_key, ranked.c.rank)
     )
     for row in rows:
         found.setdefault(row.group_key, (row.total, []))[1].append(row)
