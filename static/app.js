@@ -2,9 +2,15 @@
 // - on a phone a table's rows stack as cards, each cell labelled with its column's heading,
 //   read here from the table's header, so no template has to repeat it;
 // - a form with data-confirm asks before it is sent (with data-confirm-if-empty="field", only
-//   when that field is empty).
+//   when that field is empty);
+// - a page sent in answer to a form (a refusal, a conflict) shows the page's own address, so
+//   that reloading it reads the page instead of sending the form again.
 (function () {
   "use strict";
+  var address = document.querySelector('meta[name="page-address"]');
+  if (address && window.history.replaceState) {
+    window.history.replaceState(null, "", address.getAttribute("content") + window.location.hash);
+  }
   document.querySelectorAll("main table").forEach(function (table) {
     var heads = table.querySelectorAll("thead th");
     if (!heads.length) { return; }

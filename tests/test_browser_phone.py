@@ -187,4 +187,15 @@ def test_the_legal_office_chases_a_departments_overdue_tasks_at_once(
     page.get_by_role("button", name="发送催办").click()
     page.wait_for_load_state()
     assert "已催办" in page.locator(".flash").first.inner_text()
+    # A second one the same day is refused: the error shows, the text stays, and the address is
+    # the task's own, so that reloading reads the page instead of sending the form again.
+    page.locator("summary", has_text=re.compile("^催办$")).click()
+    page.get_by_label("催办内容").fill("再催一次")
+    page.get_by_role("button", name="发送催办").click()
+    page.wait_for_load_state()
+    assert "今天已催办过" in page.locator(".flash-error").first.inner_text()
+    assert page.get_by_label("催办内容").input_value() == "再催一次"
+    assert page.url.endswith(f"/tasks/{busy_department['other']}")
+    page.reload()
+    assert page.locator(".flash").count() == 0
     context.close()

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from flask_babel import get_locale, gettext, ngettext, pgettext
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from tracker.clock import local_today, local_zone
 from tracker.i18n import EVENT, N_, NE_
@@ -188,6 +190,25 @@ def office_queue_count() -> int:
     return g.office_queue_count
 
 
+def page_address() -> str | None:
+    """The address to show for a page rendered in answer to a POST (a refusal, a conflict, a
+    preview), so that reloading it reads the page instead of sending the form again
+    (static/app.js puts it in the address bar): the same path when it also answers GET, else the
+    page the form was sent from. None for a GET, or when neither is known."""
+    if request.method != "POST":
+        return None
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(request.path, method="GET")
+    except HTTPException:
+        pass
+    else:
+        return request.path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path:
+        return None
+    return urlunsplit(("", "", referrer.path, referrer.query, ""))
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=lambda action, task=None: can(current_user, action, task),
@@ -195,6 +216,7 @@ def register(app: Flask) -> None:
         navigation=navigation,
         html_lang=html_lang,
         office_queue_count=office_queue_count,
+        page_address=page_address,
         Step=Step,
     )
     app.add_template_filter(format_datetime, "datetime")
