@@ -138,6 +138,19 @@ def test_it_offers_only_the_unfinished_tasks_of_the_earlier_report(ctx, scene):
     assert carryover.count_candidates(db.session.get(SourceReport, scene.new_report)) == 2
 
 
+def test_it_offers_only_the_same_issuers_reports(ctx, personas, scene):
+    other = make_report(2020, [("另一机关的措施", "")], alice_of(personas))
+    other.issuer = "潮州市公安局"
+    stranger = task_titled(other, "另一机关的措施")
+    new = db.session.get(SourceReport, scene.new_report)
+
+    assert [c.task.title for c in carryover.candidates(new)] == [OLD_TRAINING, OLD_PATROL]
+    assert carryover.count_candidates(new) == 2
+    with pytest.raises(carryover.CarryOverError) as refusal:
+        carry(personas, stranger.id, scene.new_training)
+    assert "不属于本单位更早年度已确认的报告" in refusal.value.message
+
+
 def test_it_offers_nothing_to_the_earlier_report(ctx, scene):
     old = db.session.get(SourceReport, scene.old_report)
 
@@ -233,7 +246,7 @@ def test_it_refuses_a_task_of_a_report_in_review(ctx, personas, scene):
     ("old_title", "new_title", "message"),
     [
         (OLD_RULES, NEW_TRAINING, f"“{OLD_RULES}”已办结或已撤销，无需结转。"),
-        (NEW_TRAINING, OLD_TRAINING, "不属于更早年度已确认的报告"),
+        (NEW_TRAINING, OLD_TRAINING, "不属于本单位更早年度已确认的报告"),
         (OLD_TRAINING, "执法培训仍需加强", "只能结转到年度报告的工作措施任务。"),
     ],
     ids=["finished", "backwards", "to a shortcoming"],
@@ -294,8 +307,10 @@ def test_it_lists_the_candidates_with_the_suggestion_preselected(client, persona
 
     page = page_of(client.get(url_of(scene)))
 
+    # Grouped by report: the report's name heads its rows, once.
+    heading = '<tr class="group-row"><th colspan="6" scope="colgroup">2020年度《市公安局2020年法治政府建设年度报告》</th></tr>'
+    assert page.count(heading) == 1 and page.index(heading) < page.index(f'id="carry-{scene.old_training}"')
     training = row_of(page, scene.old_training)
-    assert "2020年度《市公安局2020年法治政府建设年度报告》" in training
     assert OLD_TRAINING in training and f"（二）{OLD_TRAINING}" not in training and "交警支队" in training
     assert "进行中" in training and "60%" in training and "2021年6月30日" in training
     assert selected_value(training) == str(scene.new_training)

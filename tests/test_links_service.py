@@ -94,7 +94,16 @@ def test_it_does_not_suggest_a_rejected_link_again(report, alice):
 
     assert TRAINING_MEASURE not in suggested_titles(shortcoming)
     assert rejected.status == LinkStatus.REJECTED
-    assert len(suggested_titles(shortcoming)) == links.SUGGESTIONS_PER_SHORTCOMING
+    assert 1 <= len(suggested_titles(shortcoming)) <= links.SUGGESTIONS_PER_SHORTCOMING
+
+
+def test_it_offers_no_measure_below_a_useful_similarity(report):
+    suggested = links.suggest(report, now=NOW)
+    assert all(link.score >= links.MIN_SUGGESTED_SCORE for link in suggested)
+    # "执法监督力度" shares little with "强化巡查，提升执法质量" (0.056 in the seed): not offered.
+    shortcoming = find(report, ItemKind.SHORTCOMING, "执法监督力度需进一步增强")
+    assert "强化巡查，提升执法质量" not in suggested_titles(shortcoming)
+    assert "实行警务公开，增强执法透明度" in suggested_titles(shortcoming)
 
 
 def test_it_keeps_accepted_links_and_suggests_others_beside_them(report, alice):

@@ -525,6 +525,29 @@ def test_it_keeps_a_rejected_suggestion_rejected(app, client, legal):
     assert TRAINING_MEASURE in part[part.index("已不采纳（1 项）") :]
 
 
+def test_it_says_when_no_measure_is_a_good_match(app, client, legal):
+    confirmed(client, legal)
+    with app.app_context():
+        shortcoming = db.session.scalar(sa.select(ReportItem.id).where(ReportItem.title.contains(TRAINING_SHORTCOMING)))
+    for link in suggestions_of(app, shortcoming):
+        post(client, f"/reports/{legal}/links/{link}/decide", {"decision": "reject"})
+
+    part, _ = training_section(app, client, legal)
+    assert "没有文字足够相近的工作措施" in part
+
+
+def suggestions_of(app, shortcoming: int) -> list[int]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(ShortcomingMeasureLink.id).where(
+                    ShortcomingMeasureLink.shortcoming_id == shortcoming,
+                    ShortcomingMeasureLink.status == LinkStatus.SUGGESTED,
+                )
+            )
+        )
+
+
 def test_it_shows_an_accepted_link_on_both_tasks(app, client, legal):
     confirmed(client, legal)
     link = training_link(app)

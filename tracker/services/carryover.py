@@ -70,9 +70,18 @@ def _earlier_than(report: SourceReport) -> ColumnElement[bool]:
     return sa.or_(SourceReport.year < report.year, sa.and_(SourceReport.year.is_(None), imported_before))
 
 
+def _same_issuer(report: SourceReport) -> ColumnElement[bool]:
+    """SQL condition: the joined SourceReport is by ``report``'s issuer (another body's reports are
+    not its history). A report whose issuer was not found may be either's: it stays offered."""
+    issuer = (report.issuer or "").strip()
+    if not issuer:
+        return sa.true()
+    return sa.func.trim(SourceReport.issuer).in_([issuer, ""])
+
+
 def _carryable(report: SourceReport) -> ColumnElement[bool]:
     """SQL condition on Task joined to its SourceReport: an unfinished top-level task of a
-    confirmed earlier report that no task carries on yet."""
+    confirmed earlier report of the same issuer that no task carries on yet."""
     carrier = aliased(Task)
     return sa.and_(
         Task.parent_id.is_(None),
@@ -80,6 +89,7 @@ def _carryable(report: SourceReport) -> ColumnElement[bool]:
         Task.report_id != report.id,
         SourceReport.status == ReportStatus.CONFIRMED,
         _earlier_than(report),
+        _same_issuer(report),
         ~sa.exists().where(carrier.carried_from_id == Task.id),
     )
 
@@ -110,7 +120,7 @@ def free_measures(report: SourceReport) -> list[Task]:
 
 
 def candidates(report: SourceReport) -> list[Candidate]:
-    """The unfinished tasks of earlier reports that no task carries on yet, oldest report first
+    """The unfinished tasks of the issuer's earlier reports that no task carries on yet, oldest report first
     (shortcomings, then measures, in report order), each with the new report's free measures
     ranked by similarity. Three queries, whatever the number of tasks; none before confirmation.
     """
@@ -202,7 +212,7 @@ def carry_over(old_task: Task, new_task: Task, actor: User | None, now: datetime
     if not _reports_in_order(old_task, new_report):
         raise CarryOverError(
             _(
-                "“%(title)s”不属于更早年度已确认的报告，不能结转至《%(report)s》。",
+                "“%(title)s”不属于本单位更早年度已确认的报告，不能结转至《%(report)s》。",
                 title=old_task.title,
                 report=new_report.title,
             )
@@ -247,12 +257,13 @@ def carry_over(old_task: Task, new_task: Task, actor: User | None, now: datetime
 
 
 def _reports_in_order(old_task: Task, new_report: SourceReport) -> bool:
-    """Is the old task's report confirmed and earlier than ``new_report``? (The same rule as the
-    candidates', asked of the database.)"""
+    """Is the old task's report confirmed, by the same issuer and earlier than ``new_report``?
+    (The same rule as the candidates', asked of the database.)"""
     earlier = sa.exists().where(
         SourceReport.id == old_task.report_id,
         SourceReport.status == ReportStatus.CONFIRMED,
         _earlier_than(new_report),
+        _same_issuer(new_report),
     )
     return bool(db.session.scalar(sa.select(earlier)))
 
