@@ -4,7 +4,9 @@
 // - a form with data-confirm asks before it is sent (with data-confirm-if-empty="field", only
 //   when that field is empty);
 // - a page sent in answer to a form (a refusal, a conflict) shows the page's own address, so
-//   that reloading it reads the page instead of sending the form again.
+//   that reloading it reads the page instead of sending the form again;
+// - a list of people whose options name their department (data-department) offers only the
+//   people of the departments chosen in the same form (its lead department and co-departments).
 (function () {
   "use strict";
   var address = document.querySelector('meta[name="page-address"]');
@@ -20,6 +22,32 @@
         if (head && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", head.textContent.trim()); }
       });
     });
+  });
+
+  document.querySelectorAll("select").forEach(function (select) {
+    var people = select.querySelectorAll("option[data-department]");
+    if (!people.length || !select.form) { return; }
+    var form = select.form;
+    var chosen = function () {
+      var ids = {};
+      form.querySelectorAll("select[name$=lead_department], input[name$=co_departments]:checked").forEach(function (el) {
+        if (el.value) { ids[el.value] = true; }
+      });
+      return ids;
+    };
+    var follow = function () {
+      var ids = chosen();
+      people.forEach(function (option) {
+        var offered = ids[option.getAttribute("data-department")] === true;
+        option.hidden = !offered;
+        option.disabled = !offered;
+        if (!offered && option.selected) { select.value = ""; }
+      });
+    };
+    form.addEventListener("change", function (event) {
+      if (event.target !== select) { follow(); }
+    });
+    follow();
   });
 
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {

@@ -182,6 +182,19 @@ def test_the_legal_office_chases_a_departments_overdue_tasks_at_once(
     assert page.locator(".flash").count() == 0
     page.locator("summary", has_text=re.compile("^交办$")).click()
     assert page.get_by_role("checkbox", name="交警支队").count() == 1  # co-departments are boxes to tick
+    # The 责任人 list follows the departments chosen: the lead department's people, then a
+    # ticked co-department's too.
+    assign_form = page.locator("form.action-form", has=page.get_by_role("button", name="交办", exact=True))
+    people = assign_form.locator("select[name$=assignee]")
+
+    def offered() -> list[str]:
+        return people.evaluate("s => Array.from(s.options).filter(o => !o.hidden && o.value).map(o => o.text)")
+
+    assert offered() == ["治安赵（治安支队）"]
+    assign_form.locator("select[name$=lead_department]").select_option(label="交警支队")
+    assert offered() == ["交警张（交警支队）", "交警李（交警支队）"]
+    assign_form.get_by_role("checkbox", name="治安支队").check()
+    assert sorted(offered()) == sorted(["交警张（交警支队）", "交警李（交警支队）", "治安赵（治安支队）"])
     page.screenshot(path=str(shots / "desktop-task-office.png"), full_page=True)
     page.get_by_label("催办内容").fill("请今天回复")
     page.get_by_role("button", name="发送催办").click()

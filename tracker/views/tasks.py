@@ -240,19 +240,33 @@ def _fill_choices(task: Task, page_forms: dict[str, FlaskForm]) -> None:
         sa.select(User).where(User.is_active, User.department_id.in_([o for o in owners if o])).order_by(User.name)
     ).all()
     nobody = _("（不指定）")
-    people_choices = {"": nobody} | {
-        u.id: _("%(name)s（%(department)s）", name=u.name, department=u.department.name) for u in people
-    }
+    people_choices = {"": nobody} | {u.id: _person_label(u) for u in people}
     staff_choices = {"": nobody} | {u.id: u.name for u in people if u.department_id == current_user.department_id}
     for name, form in page_forms.items():
         if name == "assign":
             form.lead_department.choices = {"": _("请选择")} | department_choices
             form.co_departments.choices = department_choices
-            form.assignee.choices = people_choices
+            form.assignee.choices = [("", nobody, {})] + _people_of(departments)
         elif name == "staff":
             form.assignee.choices = staff_choices
         elif name == "milestone":
             form.assignee.choices = people_choices
+
+
+def _person_label(user: User) -> str:
+    return _("%(name)s（%(department)s）", name=user.name, department=user.department.name)
+
+
+def _people_of(departments: list[Department]) -> list[tuple[int, str, dict[str, Any]]]:
+    """The active people of ``departments`` as choices that name their department, so that the
+    责任人 list follows the departments chosen on the 交办 form (static/app.js)."""
+    people = db.session.scalars(
+        sa.select(User)
+        .join(User.department)
+        .where(User.is_active, User.department_id.in_([d.id for d in departments]))
+        .order_by(Department.name, User.name)
+    ).all()
+    return [(u.id, _person_label(u), {"data-department": u.department_id}) for u in people]
 
 
 def _uploads(field: Any) -> list[Upload]:
