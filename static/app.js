@@ -6,7 +6,9 @@
 // - a page sent in answer to a form (a refusal, a conflict) shows the page's own address, so
 //   that reloading it reads the page instead of sending the form again;
 // - a list of people whose options name their department (data-department) offers only the
-//   people of the departments chosen in the same form (its lead department and co-departments).
+//   people of the departments chosen in the same form (its lead department and co-departments);
+// - a form with data-deadline-from/-until asks before sending a deadline outside those dates;
+// - a [data-fill-all] block writes one date into every row's field of that name.
 (function () {
   "use strict";
   var address = document.querySelector('meta[name="page-address"]');
@@ -48,6 +50,28 @@
       if (event.target !== select) { follow(); }
     });
     follow();
+  });
+
+  document.querySelectorAll("form[data-deadline-from]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var from = form.getAttribute("data-deadline-from"), until = form.getAttribute("data-deadline-until");
+      var outside = Array.prototype.filter.call(form.querySelectorAll("input[name$=deadline]"), function (input) {
+        return input.value && (input.value < from || input.value > until);
+      }).map(function (input) { return input.value; });
+      if (outside.length && !window.confirm(form.getAttribute("data-deadline-confirm").replace("%s", outside.join("、")))) {
+        event.preventDefault();
+      }
+    });
+  });
+
+  document.querySelectorAll("[data-fill-all]").forEach(function (block) {
+    var name = block.getAttribute("data-fill-all");
+    block.hidden = false;
+    block.querySelector("[data-fill-button]").addEventListener("click", function () {
+      var value = block.querySelector("[data-fill-value]").value;
+      if (!value) { return; }
+      block.closest("form").querySelectorAll("input[name$='-" + name + "']").forEach(function (input) { input.value = value; });
+    });
   });
 
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {

@@ -91,9 +91,23 @@ def test_it_walks_a_measure_from_import_to_closure(app, office, page):
     page.wait_for_url(re.compile(r"/reports/\d+/assign"))
     story.shot("bulk-assign")
 
-    # It assigns the measure to 政治部.
+    # One date fills every row; a date past next year's filing asks first, and declined, stays.
+    far = deadline.replace(year=deadline.year + 3)
+    fill = page.locator("[data-fill-all]")
+    fill.locator("input").fill(far.isoformat())
+    fill.get_by_role("button", name="填入所有行").click()
+    deadlines = page.locator("input[name$='-deadline']")
+    assert set(deadlines.evaluate_all("inputs => inputs.map(i => i.value)")) == {far.isoformat()}
     row = page.locator("tr", has_text=MEASURE)
     row.get_by_label("牵头单位").select_option(label="政治部")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="交办").click()
+    assert asked and far.isoformat() in asked[0] and "晚于明年年度报告的报送日期" in asked[0], asked
+    assert page.url.endswith("/assign")
+    deadlines.evaluate_all("inputs => inputs.forEach(i => { i.value = ''; })")
+
+    # It assigns the measure to 政治部.
     row.get_by_label("完成时限").fill(deadline.isoformat())
     page.get_by_role("button", name="交办").click()
     page.wait_for_load_state()

@@ -400,6 +400,19 @@ def test_it_counts_down_to_the_filing_date(today, setting, deadline, days):
     assert drafts.days_to_filing(today, setting) == days
 
 
+@pytest.mark.parametrize(
+    ("today", "setting", "filing"),
+    [
+        (date(2026, 12, 7), "03-01", date(2027, 3, 1)),
+        (date(2027, 2, 10), "03-01", date(2028, 3, 1)),  # not the filing three weeks away
+        (date(2026, 6, 1), "02-29", date(2027, 2, 28)),
+        (date(2027, 6, 1), "02-29", date(2028, 2, 29)),
+    ],
+)
+def test_a_deadline_is_expected_before_next_years_filing(today, setting, filing):
+    assert drafts.accounting_filing(today, setting) == filing
+
+
 def test_it_runs_the_roll_up_job_only_on_its_days(app, draft, tracker, monkeypatch):
     tracker.texts["opening"] = "新的开头。"
     db.session.commit()

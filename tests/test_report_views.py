@@ -337,7 +337,7 @@ def test_it_confirms_the_items_into_thirteen_tasks_and_goes_on_to_assign_them(ap
     assert response.headers["Location"].endswith(f"/reports/{legal}/assign")
     page = page_of(client.get(response.headers["Location"]))
     assert "报告已确认，生成 13 项督办任务。" in page
-    assert page.count('type="date"') == 13
+    assert page.count('type="date"') == 13 + 1  # each task's deadline, and the one to fill them all
     assert TRAINING_MEASURE in page and TRAINING_SHORTCOMING in page
     assert count(app, Task) == 13
     review_page = page_of(client.get(f"/reports/{legal}/review"))

@@ -616,5 +616,15 @@ def filing_deadline(today: date, setting: str) -> date:
     return this_year if this_year >= today else in_year(today.year + 1)
 
 
+def accounting_filing(today: date, setting: str) -> date:
+    """The filing date (``DRAFT_FILING_DATE``) next year: when the report that accounts for
+    work given out today is due. A task deadline after it is probably a typing slip."""
+    month, day = parse_filing_date(setting)
+    try:
+        return date(today.year + 1, month, day)
+    except ValueError:
+        return date(today.year + 1, 2, 28)
+
+
 def days_to_filing(today: date, setting: str) -> int:
     return (filing_deadline(today, setting) - today).days

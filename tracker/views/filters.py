@@ -21,7 +21,7 @@ from tracker.clock import local_today, local_zone
 from tracker.i18n import EVENT, N_, NE_
 from tracker.names import KIND_NAMES, ROLE_NAMES, STATE_NAMES
 from tracker.policy import OFFICE_ROLES, Action, can
-from tracker.services import queues
+from tracker.services import drafts, queues
 from tracker.services.deadlines import Standing
 from tracker.services.mail.catalogue import CATALOGUE
 from tracker.services.workflow import Step
@@ -209,6 +209,23 @@ def page_address() -> str | None:
     return urlunsplit(("", "", referrer.path, referrer.query, ""))
 
 
+def deadline_bounds() -> dict[str, str]:
+    """The data attributes of a form whose deadlines should fall between today and the filing of
+    the report that will account for them (:func:`drafts.accounting_filing`): one outside asks the
+    user to confirm before the form is sent (static/app.js)."""
+    today = local_today()
+    filing = drafts.accounting_filing(today, current_app.config["DRAFT_FILING_DATE"])
+    return {
+        "data-deadline-from": today.isoformat(),
+        "data-deadline-until": filing.isoformat(),
+        "data-deadline-confirm": gettext(
+            "有完成时限早于今天（%(today)s）或晚于明年年度报告的报送日期（%(filing)s）：%%s。确定要提交吗？",
+            today=format_date(today),
+            filing=format_date(filing),
+        ),
+    }
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=lambda action, task=None: can(current_user, action, task),
@@ -217,6 +234,7 @@ def register(app: Flask) -> None:
         html_lang=html_lang,
         office_queue_count=office_queue_count,
         page_address=page_address,
+        deadline_bounds=deadline_bounds,
         Step=Step,
     )
     app.add_template_filter(format_datetime, "datetime")
