@@ -342,6 +342,12 @@ def test_it_finds_the_title_under_a_document_number_and_above_a_salutation() -> 
     assert (report.issuer, report.year, report.date) == ("江城市应急管理局", 2021, date(2022, 1, 20))
 
 
+def test_it_finds_a_title_that_runs_over_two_lines_above_the_addressee() -> None:
+    report = sample("qingshan_sifaju_2022.txt")
+    assert report.title == "青山市司法局关于2022年度法治政府建设工作情况的报告"
+    assert (report.issuer, report.year, report.date) == ("青山市司法局", 2022, date(2023, 1, 16))
+
+
 def test_it_reads_shortcoming_headings_standing_above_their_paragraphs() -> None:
     report = sample("jiangcheng_yingjiju_2021.txt")
     assert titles(report.shortcomings) == ["执法力量与监管任务不匹配", "执法规范化水平有待提高"]

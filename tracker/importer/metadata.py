@@ -18,26 +18,32 @@ ORG_SUFFIX = re.compile(r"(?:局|委|办|厅|部|院|署|会|室|处|中心|政�
 
 
 def find_title(paragraphs: list[Paragraph], filename: str) -> str:
-    """The first line when it reads as a title (a second line is joined when the first is only the
-    issuer); otherwise the file name when it names a report; otherwise empty."""
+    """The first line when it reads as a title, joined with the second when the title runs over
+    two lines (the first only the issuer, or broken mid-phrase: "…关于2022年度法治政府建设" /
+    "工作情况的报告"; an addressee line "XX市人民政府：" is never part of it); otherwise the file
+    name when it names a report; otherwise empty."""
     # An official document may open with its number ("云环〔2020〕5号") above the title.
     paragraphs = list(itertools.dropwhile(lambda p: DOCUMENT_NUMBER.search(p.text), paragraphs))
     if paragraphs:
         first = paragraphs[0]
+        second = paragraphs[1] if len(paragraphs) > 1 else None
+        if "报告" not in first.text and second is not None and "报告" in second.text:
+            joined = first.text + second.text
+            if first.label is None and _is_title_line(second) and _reads_as_title(joined):
+                return joined
         if _is_title_line(first):
-            second = paragraphs[1] if len(paragraphs) > 1 else None
-            if "报告" not in first.text and second is not None and _is_title_line(second) and "报告" in second.text:
-                return first.text + second.text
             return first.text
     stem = re.sub(r"^[\d_\-\s.]+", "", PurePath(filename).stem)
     return stem if re.search(r"报告|情况", stem) else ""
 
 
 def _is_title_line(p: Paragraph) -> bool:
-    text = p.text
+    return p.label is None and len(p.text) <= 60 and _reads_as_title(p.text)
+
+
+def _reads_as_title(text: str) -> bool:
     return (
-        p.label is None
-        and len(text) <= 60
+        len(text) <= 80
         and not re.search(r"[。；;：:，,]", text)
         and bool(TITLE_WORDS.search(text) or ORG_SUFFIX.search(text))
     )
