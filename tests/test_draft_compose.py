@@ -213,6 +213,23 @@ def test_it_lists_every_task_in_the_annex_with_hand_counted_totals(demo):
     }
 
 
+def test_part_three_starts_from_the_source_reports_account_of_the_leaders_duties(ctx):
+    report = make_report()
+    duties = make_item(report, ItemKind.LEADER_DUTIES, 1, "党政主要负责人履行推进法治建设第一责任人职责情况")
+    duties.body = "局长带头出庭应诉1次。\n全年主持研究法治议题5个。"
+    make_item(report, ItemKind.MEASURE, 1, "加强执法培训")
+    content = compose(report, DraftStructure.STATUTORY, TODAY)
+    part3 = content.section("part3")
+    assert part3.placeholder
+    assert part3.paragraphs() == [
+        "【以下为上一年度报告所述履职情况，请按本年度情况改写】",
+        "局长带头出庭应诉1次。",
+        "全年主持研究法治议题5个。",
+    ]
+    # Not an achievement nor a measure: nothing else of the draft tells it.
+    assert sum("出庭应诉" in text for text in every_text(content)) == 1
+
+
 def test_it_follows_the_five_statutory_parts(demo):
     content = compose(demo, DraftStructure.STATUTORY, TODAY)
     top = [s for s in content.sections if s.level == 1]

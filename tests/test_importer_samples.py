@@ -73,11 +73,28 @@ def test_it_finds_every_item_of_the_answer_key(key_path: Path) -> None:
     key = json.loads(key_path.read_text(encoding="utf-8"))
     report_path = (key_path.parent / key["file"]).resolve()
     report = parse_report(report_path.read_bytes(), report_path.name)
-    for section in SECTIONS:
-        found, expected = getattr(report, section), key[section]
+    # A key may name the leaders' duties section; one that does not says the report has none.
+    for section in (*SECTIONS, "leader_duties"):
+        found, expected = getattr(report, section), key.get(section, [])
         assert len(found) == len(expected), f"{section}: found {titles(found)}, expected {expected}"
         for item, text in zip(found, expected, strict=True):
             assert matches(item, text), f"{section}: {item.number}{item.title!r} does not start with {text!r}"
+
+
+def test_it_keeps_the_leaders_duties_section_apart_from_the_achievements() -> None:
+    report = sample("sifaju.txt")
+    [duties] = report.leader_duties
+    assert (duties.number, duties.title) == ("二、", "党政主要负责人履行推进法治建设第一责任人职责情况")
+    assert duties.body.startswith("局党委书记、局长严格履行推进法治建设第一责任人职责")
+    assert duties.body.endswith("推动全市行政机关负责人出庭应诉率达到98%。")
+    assert "第一责任人" not in " ".join(titles(report.achievements))
+    assert "leader_duties" not in report.to_json()  # the import contract stays as it was
+
+
+def test_an_achievement_about_the_leaders_duties_stays_an_achievement() -> None:
+    # "一、加强组织领导，履行法治建设第一责任人职责" reports work done, not the statutory part.
+    report = sample("yunxi_shengtaihuanjing_2019_pdf.txt")
+    assert report.leader_duties == []
 
 
 # --- 临江区司法局: headings on lines of their own, "存在的问题", "2022年工作安排" ---------------------------

@@ -4,6 +4,7 @@ what a refusal shows."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 import re
 from typing import Any
 
@@ -94,6 +95,22 @@ def confirmed(client: FlaskClient, report_id: int) -> TestResponse:
 
 
 # --- upload ----------------------------------------------------------------------------------------------
+
+
+def test_it_shows_the_leaders_duties_apart_and_makes_no_task_of_them(app, client, personas):
+    login(client, personas.alice.email)
+    sample = Path(__file__).resolve().parent / "samples" / "sifaju.txt"
+    response = upload(client, sample.read_bytes(), "sifaju.txt")
+    report_id = int(re.search(r"/reports/(\d+)/review", response.headers["Location"]).group(1))
+    page = page_of(client.get(f"/reports/{report_id}/review"))
+    duties = section(page, "kind-duties")
+    assert "主要负责人履行第一责任人职责情况（1 项）" in duties and "每项生成一项督办任务" not in duties
+    assert "党政主要负责人履行推进法治建设第一责任人职责情况" in duties
+    assert "每项生成一项督办任务" in section(page, "kind-measure")
+    confirmed(client, report_id)
+    with app.app_context():
+        kinds = db.session.scalars(sa.select(Task.kind).where(Task.report_id == report_id)).all()
+    assert sorted(kinds) == sorted([ItemKind.SHORTCOMING] * 3 + [ItemKind.MEASURE] * 5)
 
 
 def test_it_uploads_the_seed_and_shows_what_the_importer_found(client, legal):

@@ -16,6 +16,7 @@ STATE_NAMES = {
 }
 KIND_NAMES = {
     ItemKind.ACHIEVEMENT: N_("工作成效"),
+    ItemKind.LEADER_DUTIES: N_("第一责任人职责"),
     ItemKind.SHORTCOMING: N_("存在不足"),
     ItemKind.MEASURE: N_("工作措施"),
 }

@@ -41,6 +41,8 @@ class ParsedReport:
     achievements: list[Item] = field(default_factory=list)
     shortcomings: list[Item] = field(default_factory=list)
     measures: list[Item] = field(default_factory=list)
+    # 党政主要负责人履行推进法治建设第一责任人职责情况, whole, when the report has that section.
+    leader_duties: list[Item] = field(default_factory=list)
 
     @property
     def fingerprint(self) -> str:
@@ -104,4 +106,5 @@ def parse_text(raw_text: str, filename: str = "") -> ParsedReport:
         achievements=sections.achievements,
         shortcomings=sections.shortcomings,
         measures=sections.measures,
+        leader_duties=sections.leader_duties,
     )

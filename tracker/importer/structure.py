@@ -29,6 +29,9 @@ MEASURE_HEADING = re.compile(
 NOT_MEASURE_HEADING = re.compile(r"成效|成绩|情况|做法|进展|回顾|完成|经验")
 # "落实" and "开展" are left out: topic headings use them too ("五、全面落实行政执法三项制度").
 ACHIEVEMENT_CONTAINER = re.compile(r"情况|成效|成绩|做法|主要工作|进展|举措|回顾|总结")
+# The statutory part on the principal leaders' duties (2019 rules, art. 9): a top-level section,
+# first or second, that reports how they led; it is kept apart from the achievements.
+LEADER_DUTIES_HEADING = re.compile(r"主要负责人.{0,4}履行.{0,20}(?:职责|第一责任人)|第一责任人.{0,6}(?:职责|履职).{0,4}情况$")
 # The sentence that announces the body ("现将工作情况、存在问题及下一步工作计划报告如下：") names
 # the sections but is none of them.
 LEAD_IN = re.compile(r"(?:报告|汇报|总结|说明)如下[：:]?$")
@@ -81,6 +84,7 @@ class Item:
 @dataclass
 class Sections:
     achievements: list[Item] = field(default_factory=list)
+    leader_duties: list[Item] = field(default_factory=list)  # the section, as one item, when it has one
     shortcomings: list[Item] = field(default_factory=list)
     measures: list[Item] = field(default_factory=list)
     review_end: int = 0  # where the review of the year gives way to what is lacking or planned
@@ -142,14 +146,14 @@ def find_sections(paragraphs: list[Paragraph]) -> Sections:
         pivot = _measure_pivot(body)
         if pivot is not None:
             sections.measures = _first_group(body[pivot:], inline=True)
-            sections.achievements = _achievements(body[:pivot], None)
+            sections.achievements, sections.leader_duties = _achievements(body[:pivot], None)
             sections.review_end = pivot
         return sections
 
     first_heading = paragraphs[first_section]
     sections.review_end = first_section
     sections.plans_heading = measure_heading.head if measure_heading is not None else ""
-    sections.achievements = _achievements(body[:first_section], first_heading)
+    sections.achievements, sections.leader_duties = _achievements(body[:first_section], first_heading)
 
     if shortcoming_heading is not None and measure_heading is shortcoming_heading:
         region = _section_region(body, shortcoming_heading)
@@ -257,26 +261,30 @@ def _measures_after(body: list[Paragraph], shortcoming_heading: Paragraph) -> li
 # --- achievements -------------------------------------------------------------------------------
 
 
-def _achievements(region: list[Paragraph], next_heading: Paragraph | None) -> list[Item]:
+def _achievements(region: list[Paragraph], next_heading: Paragraph | None) -> tuple[list[Item], list[Item]]:
     """Achievement headings: the topics under the container heading ("工作情况及成效"), or the
-    top-level headings themselves when the report has no container."""
+    top-level headings themselves when the report has no container; and, apart, the top-level
+    section on the principal leaders' duties, whole, when the report has one."""
     tops = _top_headings(region, next_heading)
     if not tops:
-        return _labelled_items(region)
+        return _labelled_items(region), []
     items: list[Item] = []
-    topics: list[Item] = []
+    duties: list[Item] = []
     for position, (top, container) in enumerate(zip(tops, _containers(tops), strict=True)):
         stop = tops[position + 1].index if position + 1 < len(tops) else (region[-1].index + 1 if region else 0)
         # The region is in document order: the paragraphs under a heading are one slice of it.
         under = region[bisect_right(region, top.index, key=_index) : bisect_left(region, stop, key=_index)]
         body = "\n".join(text for text in (top.tail, *(p.text for p in under)) if text)
-        topics.append(Item(top.label.text if top.label else "", _clean_title(top.head), body))
+        topic = Item(top.label.text if top.label else "", _clean_title(top.head), body)
+        if len(tops) > 1 and LEADER_DUTIES_HEADING.search(top.head) and not top.tail:
+            duties.append(topic)
+            continue
         topics_under = _labelled_items(under) if container else []
         if topics_under or len(tops) == 1 or (container and not _reads_as_topic(top)):
             items.extend(topics_under)
         else:
-            items.append(topics[-1])
-    return items
+            items.append(topic)
+    return items, duties[:1]
 
 
 def _index(p: Paragraph) -> int:

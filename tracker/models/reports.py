@@ -17,6 +17,9 @@ class ReportStatus(enum.StrEnum):
 
 class ItemKind(enum.StrEnum):
     ACHIEVEMENT = "achievement"  # 工作情况及成效
+    # 党政主要负责人履行推进法治建设第一责任人职责情况: a part of its own, not an achievement and
+    # not a task (the value fits the column the other kinds made: VARCHAR(11)).
+    LEADER_DUTIES = "duties"
     SHORTCOMING = "shortcoming"  # 存在不足
     MEASURE = "measure"  # 下一步工作对策
 

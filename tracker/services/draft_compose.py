@@ -74,6 +74,8 @@ STATUTORY_HEADINGS = (
 )
 CAUSES_PLACEHOLDER = "【请补充不足的原因分析】"
 RESPONSIBLE_LEADER_PLACEHOLDER = "【此部分由法制部门根据主要负责人履职情况填写】"
+# When the source report has that part, the draft starts from its text.
+RESPONSIBLE_LEADER_FROM_SOURCE = "【以下为上一年度报告所述履职情况，请按本年度情况改写】"
 OTHER_MATTERS_PLACEHOLDER = "【如无其他需要报告的情况，可删除本部分】"
 NO_PROGRESS = "本年度未报送该项工作的进展情况。"
 NO_LEAD_PROGRESS = "本年度牵头单位未报送该项工作的进展情况。"  # while a co-department did
@@ -188,6 +190,7 @@ class _Records:
     measures: list[_Item]
     shortcomings: list[_Item]
     annex_tasks: list[TaskRecord]  # top-level, in annex order
+    leader_duties: str  # the source report's part on the principal leaders' duties, or ""
 
 
 def compose(report: SourceReport, structure: DraftStructure, today: date) -> DraftContent:
@@ -237,8 +240,8 @@ _TASK_COLUMNS = (
 
 def _read(report: SourceReport) -> _Records:
     items = db.session.execute(
-        sa.select(ReportItem.id, ReportItem.kind, ReportItem.number_label, ReportItem.title)
-        .where(ReportItem.report_id == report.id, ReportItem.kind.in_(list(KIND_ORDER)))
+        sa.select(ReportItem.id, ReportItem.kind, ReportItem.number_label, ReportItem.title, ReportItem.body)
+        .where(ReportItem.report_id == report.id, ReportItem.kind.in_([*KIND_ORDER, ItemKind.LEADER_DUTIES]))
         .order_by(ReportItem.position, ReportItem.id)
     ).all()
     top_level = sa.and_(Task.report_id == report.id, Task.parent_id.is_(None))
@@ -299,6 +302,7 @@ def _read(report: SourceReport) -> _Records:
         measures=gather(ItemKind.MEASURE),
         shortcomings=gather(ItemKind.SHORTCOMING),
         annex_tasks=sorted(tasks, key=_annex_order),
+        leader_duties=next((item.body for item in items if item.kind == ItemKind.LEADER_DUTIES), ""),
     )
 
 
@@ -449,7 +453,7 @@ class _Composer:
             _section("part1", one, 1, ""),
             *self.measure_sections(),
             _section("part2", two, 1, f"{self.open_shortcomings()}\n{CAUSES_PLACEHOLDER}"),
-            _section("part3", three, 1, RESPONSIBLE_LEADER_PLACEHOLDER, placeholder=True),
+            _section("part3", three, 1, self.leader_duties(), placeholder=True),
             _section("part4", four, 1, f"{self.carried_over()}\n{self.new_measures_placeholder()}"),
             _section("part5", five, 1, OTHER_MATTERS_PLACEHOLDER, placeholder=True),
         ]
@@ -597,6 +601,13 @@ class _Composer:
                 phrase = CARRIED_PHRASES[measure.state].format(percent=measure.percent)
             sentences.append(f"{int_to_cn(n)}是{clause(measure.title)}，{phrase}。")
         return "".join(sentences)
+
+    def leader_duties(self) -> str:
+        """Part 3: last year's account of the principal leaders' duties to rewrite, when the
+        source report gave one, else a place to fill."""
+        if not self.records.leader_duties:
+            return RESPONSIBLE_LEADER_PLACEHOLDER
+        return f"{RESPONSIBLE_LEADER_FROM_SOURCE}\n{self.records.leader_duties}"
 
     def new_measures_placeholder(self) -> str:
         # The draft reports on year Y+1, so its "next year" is Y+2.

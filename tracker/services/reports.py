@@ -57,6 +57,7 @@ def store_report(
     )
     for kind, items in (
         (ItemKind.ACHIEVEMENT, parsed.achievements),
+        (ItemKind.LEADER_DUTIES, parsed.leader_duties),
         (ItemKind.SHORTCOMING, parsed.shortcomings),
         (ItemKind.MEASURE, parsed.measures),
     ):

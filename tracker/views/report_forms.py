@@ -30,7 +30,9 @@ from tracker.models import ItemKind, Priority
 from tracker.views.task_forms import PRIORITY_NAMES, ChineseDateField, optional_int
 
 # The kinds in the order a report prints them.
-ITEM_KINDS = (ItemKind.ACHIEVEMENT, ItemKind.SHORTCOMING, ItemKind.MEASURE)
+ITEM_KINDS = (ItemKind.ACHIEVEMENT, ItemKind.LEADER_DUTIES, ItemKind.SHORTCOMING, ItemKind.MEASURE)
+# The kinds the report list counts, a column each.
+COUNTED_KINDS = (ItemKind.ACHIEVEMENT, ItemKind.SHORTCOMING, ItemKind.MEASURE)
 
 
 def item_kind_name(kind: ItemKind) -> str:
@@ -39,6 +41,7 @@ def item_kind_name(kind: ItemKind) -> str:
     the report here ("Shortcomings")."""
     names = {
         ItemKind.ACHIEVEMENT: pgettext("part of a report", "工作情况及成效"),
+        ItemKind.LEADER_DUTIES: pgettext("part of a report", "主要负责人履行第一责任人职责情况"),
         ItemKind.SHORTCOMING: pgettext("part of a report", "存在不足"),
         ItemKind.MEASURE: pgettext("part of a report", "下一步工作措施"),
     }

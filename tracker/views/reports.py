@@ -133,7 +133,7 @@ def _render_index(form: forms.UploadForm, status: int = 200) -> Any:
         item_counts=item_counts,
         task_counts=task_counts,
         status_names=_status_names(),
-        kinds=KIND_ORDER,
+        kinds=forms.COUNTED_KINDS,
     ), status
 
 
@@ -231,6 +231,7 @@ def _render_review(report: SourceReport, status: int = 200, given: dict[str, Fla
         groups=groups,
         forms=page_forms,
         task_count=task_count,
+        task_kinds=review.TASK_KINDS,
         carry_count=carryover.count_candidates(report),
         status_names=_status_names(),
     ), status
