@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,9 +47,14 @@ class Story:
         self.shots = shots
         self.count = 0
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, part: Any = None) -> None:
+        """A screenshot of the whole page, or of ``part`` (a locator) alone."""
         self.count += 1
-        self.page.screenshot(path=str(self.shots / f"{self.count:02d}-{name}.png"), full_page=True)
+        path = str(self.shots / f"{self.count:02d}-{name}.png")
+        if part is not None:
+            part.screenshot(path=path)
+        else:
+            self.page.screenshot(path=path, full_page=True)
 
     def sign_in(self, email: str) -> None:
         self.page.goto("/login")
@@ -87,6 +93,12 @@ def test_it_walks_a_measure_from_import_to_closure(app, office, page):
     page.wait_for_url(re.compile(r"/reports/\d+/review"))
     assert page.get_by_text(MEASURE).first.is_visible()
     story.shot("review")
+    # An item is split by a click after the sentence to split at.
+    long_measure = page.locator("#kind-measure article", has=page.locator("button.split-here")).first
+    long_measure.locator("summary", has_text="拆分为两条").click()
+    split_here = long_measure.get_by_role("button", name=re.compile("之后拆分$")).first
+    assert split_here.is_visible() and split_here.inner_text() == "在此拆分"
+    story.shot("review-split", long_measure)
     page.get_by_role("button", name="确认条目，生成督办任务").click()
     page.wait_for_url(re.compile(r"/reports/\d+/assign"))
     story.shot("bulk-assign")

@@ -237,14 +237,32 @@ def test_it_splits_an_item_at_the_position_given(app, client, legal):
     assert "（四）</span>深化改革，力保落实到位" in page
 
 
-def test_it_keeps_a_split_position_that_is_not_a_number(app, client, legal):
+def test_it_refuses_a_split_position_that_is_not_a_number(app, client, legal):
     measure = item_id(app, ItemKind.MEASURE, 2)
 
     response = post(client, f"/reports/{legal}/items/{measure}/split", {f"split{measure}-at": "第五十字"})
 
     assert response.status_code == 400
-    page = page_of(response)
-    assert "拆分位置须为数字。" in page and 'value="第五十字"' in page
+    assert "拆分位置须为数字。" in page_of(response)
+
+
+def test_it_offers_to_split_after_each_sentence_by_a_click(app, client, legal):
+    measure = item_id(app, ItemKind.MEASURE, 2)
+    with app.app_context():
+        body = db.session.get(ReportItem, measure).body
+    page = page_of(client.get(f"/reports/{legal}/review"))
+    panel = page[page.index(f'id="item-{measure}"') :]
+    panel = panel[: panel.index("</form>", panel.index('class="split-points"'))]
+    offsets = [int(v) for v in re.findall(rf'name="split{measure}-at" value="(\d+)"', panel)]
+    # One button after every sentence but the last; each splits right after a full stop.
+    assert offsets and offsets == sorted(offsets) and len(offsets) == body.count("。") - body.endswith("。")
+    assert all(body[at - 1] == "。" for at in offsets)
+    assert 'type="text"' not in panel  # nothing to count or type
+
+    at = body.index("通过通过")
+    assert at in offsets
+    response = post(client, f"/reports/{legal}/items/{measure}/split", {f"split{measure}-at": str(at)})
+    assert "（三）</span>通过通过法律知识竞赛" in page_of(client.get(response.headers["Location"]))
 
 
 def test_it_explains_why_an_item_cannot_be_split_without_a_line_break(app, client, legal):
@@ -253,7 +271,7 @@ def test_it_explains_why_an_item_cannot_be_split_without_a_line_break(app, clien
     response = post(client, f"/reports/{legal}/items/{measure}/split", {f"split{measure}-at": ""})
 
     assert response.status_code == 409
-    assert "正文中没有换行，请填写拆分位置" in page_of(response)
+    assert "正文中没有换行，请选择在哪一句之后拆分" in page_of(response)
 
 
 def test_it_merges_an_item_with_the_next_one(app, client, legal):

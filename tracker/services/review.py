@@ -200,6 +200,22 @@ def edit_item(item: ReportItem, actor: User, *, title: str, body: str, now: date
     _audit("report_item_edited", report, actor, now, before=before, item=_item_snapshot(item))
 
 
+# Where a sentence of a body ends: an item is split after one.
+SENTENCE_END = re.compile(r"[。；;！？!?]+[”’」』）)]*|\n")
+
+
+def split_points(body: str) -> list[tuple[str, int | None]]:
+    """The body's sentences in order, each with the ``at`` of :func:`split_item` that splits after
+    it (None where nothing would follow): what the review page offers to click."""
+    pieces: list[tuple[str, int | None]] = []
+    start = 0
+    for end in [m.end() for m in SENTENCE_END.finditer(body)] + [len(body)]:
+        if body[start:end].strip():  # a line break alone goes with the sentence after it
+            pieces.append((body[start:end], end if body[end:].strip() else None))
+            start = end
+    return pieces
+
+
 def split_item(item: ReportItem, actor: User, *, at: int | None = None, now: datetime) -> ReportItem:
     """Split ``item`` in two after the ``at``-th character of its body, or at the first line break
     when ``at`` is None. The second part becomes a new item right after this one: a leading
@@ -212,7 +228,7 @@ def split_item(item: ReportItem, actor: User, *, at: int | None = None, now: dat
     if at is None:
         at = body.find("\n")
         if at < 0:
-            raise ReviewError(_("正文中没有换行，请填写拆分位置（在正文第几个字之后拆分）。"))
+            raise ReviewError(_("正文中没有换行，请选择在哪一句之后拆分。"))
     if not 0 < at < len(body):
         raise ReviewError(
             ngettext(

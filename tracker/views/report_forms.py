@@ -88,7 +88,7 @@ class ItemForm(FlaskForm):
 
 class SplitForm(FlaskForm):
     at = StringField(
-        _l("拆分位置（在正文第几个字之后；留空则在第一个换行处）"),
+        _l("拆分位置"),
         validators=[_whole_number(_l("拆分位置须为数字。"))],
     )
 

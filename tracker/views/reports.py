@@ -232,6 +232,7 @@ def _render_review(report: SourceReport, status: int = 200, given: dict[str, Fla
         forms=page_forms,
         task_count=task_count,
         task_kinds=review.TASK_KINDS,
+        split_points={item.id: review.split_points(item.body or "") for item in items},
         carry_count=carryover.count_candidates(report),
         status_names=_status_names(),
     ), status
