@@ -10,11 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
 from tests.factories import assign_task, make_task
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
+from tracker.models import Task
 from tracker.services import workflow
 
 pytestmark = pytest.mark.browser
@@ -130,7 +132,7 @@ def test_every_page_a_head_uses_fits_a_phone(browser, live_server, personas, bus
 
 
 def test_the_legal_office_chases_a_departments_overdue_tasks_at_once(
-    browser, live_server, personas, busy_department, tmp_path
+    app, browser, live_server, personas, busy_department, tmp_path
 ):
     shots = shots_folder(tmp_path)
     context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1366, "height": 900})
@@ -211,4 +213,23 @@ def test_the_legal_office_chases_a_departments_overdue_tasks_at_once(
     assert page.url.endswith(f"/tasks/{busy_department['other']}")
     page.reload()
     assert page.locator(".flash").count() == 0
+
+    # An edit saved over someone else's: the panel shows the task as it is now beside the unsaved text.
+    edit_panel = page.locator("details", has=page.locator("summary", has_text="修改任务内容"))
+    edit_panel.locator("summary").click()
+    edit_panel.get_by_label("任务名称").fill("我改的标题")
+    with app.app_context():
+        db.session.execute(
+            sa.update(Task).where(Task.id == busy_department["other"]).values(title="他人改的标题", version=Task.version + 1)
+        )
+        db.session.commit()
+    edit_panel.get_by_role("button", name="保存").click()
+    page.wait_for_load_state()
+    beside = page.locator(".conflict-beside")
+    assert "他人改的标题" in beside.locator(".conflict").inner_text()
+    assert beside.get_by_label("任务名称").input_value() == "我改的标题"
+    beside.screenshot(path=str(shots / "stale-edit-desktop.png"))
+    page.set_viewport_size(PHONE)
+    assert page.evaluate(WIDEST) == []
+    beside.screenshot(path=str(shots / "stale-edit-phone.png"))
     context.close()

@@ -168,6 +168,11 @@ def test_it_refuses_a_stale_edit_and_keeps_what_the_user_typed(app, client, scen
     assert response.status_code == 409
     assert "其他人已修改了此任务" in page
     assert "我写了很久的说明" in page and 'value="我的新标题"' in page
+    # The edit panel is open with what the task holds now beside what the user typed.
+    beside = page[page.index('<div class="conflict-beside">') :]
+    beside = beside[: beside.index("</form>")]
+    assert beside.index("现在的内容") < beside.index("他人改过的标题") < beside.index("您填写的内容")
+    assert beside.index("您填写的内容") < beside.index('value="我的新标题"')
     with app.app_context():
         assert db.session.get(Task, scene["task"]).title == "他人改过的标题"
 
