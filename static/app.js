@@ -21,7 +21,9 @@
     table.querySelectorAll("tbody tr").forEach(function (row) {
       Array.prototype.forEach.call(row.children, function (cell, index) {
         var head = heads[index];
-        if (head && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", head.textContent.trim()); }
+        if (head && !cell.hasAttribute("data-label")) {
+          cell.setAttribute("data-label", head.getAttribute("data-label") || head.textContent.trim());
+        }
       });
     });
   });

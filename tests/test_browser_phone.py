@@ -110,6 +110,12 @@ def test_every_page_a_head_uses_fits_a_phone(browser, live_server, personas, bus
         action.scroll_into_view_if_needed()
         box = action.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"{path}: {main_action}"
+    # The ranking's header is hidden on a phone; its sort links are not.
+    page.goto("/dashboard")
+    page.locator(".sort-links").get_by_role("link", name="已逾期").tap()
+    page.wait_for_url(re.compile(r"sort=overdue"))
+    assert page.locator(".sort-links").get_by_role("link", name=re.compile("已逾期 [▲▼]")).is_visible()
+    page.screenshot(path=str(shots / "phone-dashboard-sorted.png"), full_page=True)
     # The navigation folds behind one button, and opens on a tap.
     page.goto("/my")
     assert not page.get_by_role("link", name="督办看板").is_visible()
