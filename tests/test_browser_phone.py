@@ -226,7 +226,9 @@ def test_the_legal_office_chases_a_departments_overdue_tasks_at_once(
     edit_panel.get_by_label("任务名称").fill("我改的标题")
     with app.app_context():
         db.session.execute(
-            sa.update(Task).where(Task.id == busy_department["other"]).values(title="他人改的标题", version=Task.version + 1)
+            sa.update(Task)
+            .where(Task.id == busy_department["other"])
+            .values(title="他人改的标题", version=Task.version + 1)
         )
         db.session.commit()
     edit_panel.get_by_role("button", name="保存").click()

@@ -308,7 +308,10 @@ def test_it_lists_the_candidates_with_the_suggestion_preselected(client, persona
     page = page_of(client.get(url_of(scene)))
 
     # Grouped by report: the report's name heads its rows, once.
-    heading = '<tr class="group-row"><th colspan="6" scope="colgroup">2020年度《市公安局2020年法治政府建设年度报告》</th></tr>'
+    heading = (
+        '<tr class="group-row"><th colspan="6" scope="colgroup">'
+        "2020年度《市公安局2020年法治政府建设年度报告》</th></tr>"
+    )
     assert page.count(heading) == 1 and page.index(heading) < page.index(f'id="carry-{scene.old_training}"')
     training = row_of(page, scene.old_training)
     assert OLD_TRAINING in training and f"（二）{OLD_TRAINING}" not in training and "交警支队" in training

@@ -4,8 +4,8 @@ what a refusal shows."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest

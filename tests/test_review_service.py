@@ -286,6 +286,10 @@ def test_it_offers_a_split_after_each_sentence_but_the_last():
     points = review.split_points(body)
     assert [sentence for sentence, _at in points] == ["加强培训。", "组织竞赛；", "旁听庭审！", "\n提高能力"]
     assert [at for _sentence, at in points] == [5, 10, 15, None]
-    assert [body[:at] for _sentence, at in points if at] == ["加强培训。", "加强培训。组织竞赛；", "加强培训。组织竞赛；旁听庭审！"]
+    assert [body[:at] for _sentence, at in points if at] == [
+        "加强培训。",
+        "加强培训。组织竞赛；",
+        "加强培训。组织竞赛；旁听庭审！",
+    ]
     assert review.split_points("只有一句。") == [("只有一句。", None)]
     assert review.split_points("他说：“好。”然后走了。") == [("他说：“好。”", 7), ("然后走了。", None)]

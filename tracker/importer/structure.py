@@ -29,9 +29,11 @@ MEASURE_HEADING = re.compile(
 NOT_MEASURE_HEADING = re.compile(r"成效|成绩|情况|做法|进展|回顾|完成|经验")
 # "落实" and "开展" are left out: topic headings use them too ("五、全面落实行政执法三项制度").
 ACHIEVEMENT_CONTAINER = re.compile(r"情况|成效|成绩|做法|主要工作|进展|举措|回顾|总结")
-# The statutory part on the principal leaders' duties (2019 rules, art. 9): a top-level section,
-# first or second, that reports how they led; it is kept apart from the achievements.
-LEADER_DUTIES_HEADING = re.compile(r"主要负责人.{0,4}履行.{0,20}(?:职责|第一责任人)|第一责任人.{0,6}(?:职责|履职).{0,4}情况$")
+# The statutory part on the principal leaders' duties (2019 rules): a top-level section, first or
+# second, that reports how they led; it is kept apart from the achievements.
+LEADER_DUTIES_HEADING = re.compile(
+    r"主要负责人.{0,4}履行.{0,20}(?:职责|第一责任人)|第一责任人.{0,6}(?:职责|履职).{0,4}情况$"
+)
 # The sentence that announces the body ("现将工作情况、存在问题及下一步工作计划报告如下：") names
 # the sections but is none of them.
 LEAD_IN = re.compile(r"(?:报告|汇报|总结|说明)如下[：:]?$")
