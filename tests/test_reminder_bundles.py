@@ -178,3 +178,35 @@ def test_a_tick_after_the_days_mail_builds_no_reminder_at_all(app, personas, ctx
     with count_queries(app) as many:
         assert planner.queue_due(at_nine(DAY, hour_utc=3)) == 0
     assert len(many) == len(few)
+
+
+def test_a_task_with_a_policy_of_its_own_is_reminded_by_it(personas, ctx):
+    from tracker.services import workflow
+
+    due_thursday = date(2026, 6, 4)  # two working days after DAY
+    [common, own] = tasks_for_bob(personas, 2, due_thursday)
+    [late] = tasks_for_bob(personas, 1, DAY - timedelta(days=3))
+    workflow.set_task_overrides(own, {"lead_workdays": [2], "stale_after_days": 2}, personas.alice, at_nine(DAY))
+    workflow.set_task_overrides(late, {"leadership_after_days": 3}, personas.alice, at_nine(DAY))
+    db.session.flush()
+    reminders = {(r.kind, r.task.id, r.recipient.email): r for r in planner.plan(at_nine(DAY)).reminders}
+    assert ("due_soon", own.id, "bob@example.gov.cn") in reminders
+    due_soon = reminders["due_soon", own.id, "bob@example.gov.cn"]
+    assert due_soon.dedup_key == f"due_soon:{own.id}:2026-06-04:2:{personas.bob.id}"
+    assert ("progress_request", own.id, "bob@example.gov.cn") in reminders  # quiet 2 days, its limit
+    assert ("escalation_leader", late.id, "erin@example.gov.cn") in reminders  # 3 days late, its limit
+    assert not any(task_id == common.id for _kind, task_id, _email in reminders)
+
+
+def test_quiet_days_are_counted_in_the_offices_time_zone(personas, ctx):
+    from tracker.services import deadlines
+
+    # Acknowledged at 01:00 on 3 May in Shanghai: still 2 May in UTC.
+    since = datetime(2026, 5, 2, 17, 0, tzinfo=UTC)
+    [task] = tasks_for_bob(personas, 1, date(2026, 9, 30))
+    task.acknowledged_at = task.created_at = since
+    db.session.flush()
+    [reminder] = [r for r in planner.plan(at_nine(DAY)).reminders if r.task.id == task.id]
+    assert deadlines.quiet_days(since, DAY) == 30
+    assert reminder.kind == "progress_request" and reminder.detail == "已30天未反馈进展"
+    assert reminder.dedup_key == f"progress_request:{task.id}:2026-09-30:2026-05-02:1:{personas.bob.id}"

@@ -28,10 +28,24 @@ from tracker.models import (
 OFFICE_ROLES = (Role.LEGAL, Role.ADMIN)
 
 
+def is_head_of(department_id: sa.ColumnElement[int | None]) -> sa.ColumnElement[bool]:
+    """SQL on User: an active head of the department ``department_id`` (a column or a value)."""
+    return sa.and_(User.role == Role.HEAD, User.is_active, User.department_id == department_id)
+
+
+def is_legal_officer() -> sa.ColumnElement[bool]:
+    """SQL on User: an active member of the legal office (the administrator is not mailed as one)."""
+    return sa.and_(User.role == Role.LEGAL, User.is_active)
+
+
+def is_leader() -> sa.ColumnElement[bool]:
+    return sa.and_(User.role == Role.LEADER, User.is_active)
+
+
 def heads_by_department(department_ids: Iterable[int | None] | None = None) -> dict[int, list[User]]:
     """The active heads of each department (of every department under None), in one query;
     departments without one are absent."""
-    query = sa.select(User).where(User.role == Role.HEAD, User.is_active, User.department_id.is_not(None))
+    query = sa.select(User).where(is_head_of(User.department_id), User.department_id.is_not(None))
     if department_ids is not None:
         wanted = {d for d in department_ids if d is not None}
         if not wanted:
@@ -48,12 +62,11 @@ def department_heads(department_id: int | None) -> list[User]:
 
 
 def legal_officers() -> list[User]:
-    """The active members of the legal office (the administrator is not mailed as one)."""
-    return list(db.session.scalars(sa.select(User).where(User.role == Role.LEGAL, User.is_active).order_by(User.id)))
+    return list(db.session.scalars(sa.select(User).where(is_legal_officer()).order_by(User.id)))
 
 
 def leaders() -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(User.role == Role.LEADER, User.is_active).order_by(User.id)))
+    return list(db.session.scalars(sa.select(User).where(is_leader()).order_by(User.id)))
 
 
 def has_active_head() -> sa.ColumnElement[bool]:

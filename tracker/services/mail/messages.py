@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 
 from tracker.models import Department, ExtensionRequest, Task, User
@@ -305,6 +306,16 @@ def reminder_key(task_id: int, deadline: date, step: str) -> str:
     """The middle of a deadline reminder's dedup key: task, deadline, step (the kind starts it,
     the recipient ends it)."""
     return f"{task_id}:{deadline.isoformat()}:{step}"
+
+
+def reminder_key_sql(task_id: Any, deadline: Any, step: Any) -> Any:
+    """:func:`reminder_key` as a SQL expression of its columns."""
+    return sa.cast(task_id, sa.String) + ":" + sa.cast(deadline, sa.String) + ":" + step
+
+
+def dedup_key_sql(kind: Any, key: Any, recipient_id: Any) -> Any:
+    """:func:`dedup_key` as a SQL expression of its columns."""
+    return kind + ":" + key + ":" + sa.cast(recipient_id, sa.String)
 
 
 def reminder(kind: MailKind, task: TaskRef, recipient: User, key: str, **context: Any) -> Message:

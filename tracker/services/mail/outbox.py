@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from tracker.database import json_table
 from tracker.extensions import db
 from tracker.models import Notification, NotificationStatus, ReminderMode, Task
 from tracker.models.types import UTCDateTime
@@ -129,7 +130,7 @@ def _insert(rows: list[dict[str, Any]], now: datetime) -> dict[str, int]:
     returns the new rows' ids by dedup key. Pending rows are due at ``now``."""
     if not rows:
         return {}
-    source = _json_table(rows, ROW_COLUMNS)
+    source = json_table(rows, ROW_COLUMNS, "source")
     moment = sa.literal(now, UTCDateTime)
     due = sa.case((source.c.status == NotificationStatus.PENDING.value, moment))
     # WHERE true: SQLite reads "INSERT … SELECT … ON CONFLICT" as a join's ON without it.
@@ -142,27 +143,6 @@ def _insert(rows: list[dict[str, Any]], now: datetime) -> dict[str, int]:
         .returning(Notification.dedup_key, Notification.id)
     )
     return dict(db.session.execute(statement).tuples().all())
-
-
-def _json_table(rows: list[dict[str, Any]], columns: dict[str, Any]) -> Any:
-    """``rows`` as a table in SQL, sent as one JSON parameter: one short statement for any number
-    of rows (thousands of placeholders cost more to parse than to run)."""
-    records = [{name: row[name] for name in columns} for row in rows]
-    if db.session.get_bind().dialect.name == "postgresql":
-        typed = (sa.column(name, type_) for name, type_ in columns.items())
-        return (
-            sa.func.json_to_recordset(sa.literal(records, postgresql.JSON))
-            .table_valued(*typed)
-            .render_derived(name="source", with_types=True)
-        )
-    document = json.dumps(records, ensure_ascii=False)
-    each = sa.func.json_each(document).table_valued("value").alias("each")
-    return sa.select(
-        *(
-            sa.cast(sa.func.json_extract(each.c.value, f"$.{name}"), type_).label(name)
-            for name, type_ in columns.items()
-        )
-    ).subquery("source")
 
 
 def _mail_row(message: Message) -> dict[str, Any]:

@@ -7,9 +7,12 @@ chase-acknowledgements``. Each planned reminder carries a dedup key naming the l
 into a no-op, so the planner can run as often as it likes, and a changed deadline simply starts
 a new schedule. The day's reminders to one person go out as one mail (:func:`outbox.queue_reminders`).
 
-Which tasks need a reminder is decided in SQL, from dates computed once from the working-day
-calendar (the deadlines that are N working days away, the quiet-since cut-off), reading plain
-columns: a province's 100,000 tasks are never loaded as objects.
+Which reminders are due, and to whom, is decided in one SQL statement: each reminder policy's
+rules are ranges of deadlines worked out once from the working-day calendar (due in N working
+days, due today, overdue, the legal office's first and weekly notices, the leaders'), joined to
+the workable tasks and to the people each rule names, with the dedup key built in SQL. A tick
+asks only for the keys the outbox does not know, so one that finds nothing new reads nothing; a
+province's 100,000 tasks are never loaded as objects.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from tracker.clock import local_date, local_zone
+from tracker.database import days_between, json_table, local_day
 from tracker.extensions import db
-from tracker.models import OPEN_STATES, Assignment, Department, ReminderMode, Task, TaskState, User
+from tracker.models import OPEN_STATES, Assignment, Department, Notification, ReminderMode, Task, TaskState, User
+from tracker.models.types import UTCDateTime
 from tracker.services import deadlines, staffing
 from tracker.services.mail import messages, outbox
 from tracker.services.mail.catalogue import MailKind, goes_to_digest
@@ -59,13 +65,13 @@ class Reminder:
     recipient: User
     detail: str  # its line in the day's list ("完成时限…，已逾期3天")
     context: dict[str, Any] = field(default_factory=dict)  # what its own mail says (left, late, quiet…)
-    dedup_key: str = field(init=False)
+    dedup_key: str = ""  # worked out here unless the database already did
     # Waits for the recipient's weekly digest instead of going out today.
     held: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        self.dedup_key = messages.dedup_key(self.kind, self.key, self.recipient)
-        self.held = goes_to_digest(self.kind, self.recipient.reminder_mode == ReminderMode.DIGEST)
+        self.dedup_key = self.dedup_key or messages.dedup_key(self.kind, self.key, self.recipient)
+        self.held = self.recipient.reminder_mode == ReminderMode.DIGEST and goes_to_digest(self.kind, True)
 
     def message(self) -> Message:
         """The reminder as a mail of its own (for a person with only this one, or a digest user)."""
@@ -160,31 +166,34 @@ def sending_day(now: datetime, calendar: WorkCalendar) -> date | None:
 
 def plan(now: datetime, calendar: WorkCalendar | None = None, *, only_new: bool = False) -> Plan:
     """Every reminder, 催签 and digest due at ``now`` (none on a rest day or before the send hour);
-    with ``only_new``, only those not yet in the outbox (found by their dedup keys in one query
-    before any is written, so a tick that finds nothing new builds nothing)."""
+    with ``only_new``, only those not yet in the outbox (the database leaves the known ones out,
+    so a tick that finds nothing new builds nothing)."""
     calendar = calendar or WorkCalendar.load()
     today = sending_day(now, calendar)
     if today is None:
         return Plan()
     base_policy = load_policy()
-    due_in = _due_dates(today, calendar, base_policy["lead_workdays"])
-    rows = _candidates(today, due_in, base_policy)
-    overrides = _overrides([row.id for row in rows if row.has_overrides])
-    heads = staffing.heads_by_department(row.lead_department_id for row in rows)
-    assignees = _active_users(row.assignee_id for row in rows)
-    office = staffing.legal_officers()
-    leaders = staffing.leaders()
-    schedule = _Schedule(today, calendar, base_policy, due_in)
-    found: list[_Due] = []
-    for row in rows:
-        owner = assignees.get(row.assignee_id or 0)
-        owners = [owner] if owner is not None else heads.get(row.lead_department_id, [])
-        task_schedule = schedule.with_policy(base_policy | overrides[row.id]) if row.id in overrides else schedule
-        found += task_schedule.due(row, {OWNERS: owners, OFFICE: office, LEADERS: leaders})
-    found += _chases(today, calendar)
-    result = Plan(reminders=_reminders(found, only_new=only_new))
+    schedules = {BASE_SCHEDULE: _Schedule(today, calendar, base_policy)}
+    for task_id, values in _overrides():
+        schedules[task_id] = _Schedule(today, calendar, base_policy | values)
+    rows = _due_rows(today, schedules, only_new=only_new)
+    people = _active_users({row.recipient_id for row in rows})
+    tasks: dict[int, TaskRef] = {}
+    reminders = [
+        schedules[schedule].reminder(
+            tasks.get(task_id) or tasks.setdefault(task_id, TaskRef(task_id, title)),
+            KINDS[kind],
+            deadline,
+            quiet,
+            key,
+            people[recipient_id],
+            dedup_key,
+        )
+        for schedule, task_id, title, deadline, kind, quiet, key, recipient_id, dedup_key in rows
+    ]
+    result = Plan(reminders=reminders + _reminders(_chases(today, calendar), only_new=only_new))
     if calendar.is_first_workday_of_week(today):
-        result.messages += _digests(office, today, calendar)
+        result.messages += _digests(staffing.legal_officers(), today, calendar)
     return result
 
 
@@ -197,33 +206,111 @@ def queue(planned: Plan, now: datetime) -> int:
     return outbox.queue(planned.messages, now) + outbox.queue_reminders(planned.reminders, now)
 
 
-def _candidates(today: date, due_in: dict[date, int], policy: dict[str, Any]) -> Sequence[sa.Row[Any]]:
-    """The workable tasks that may need a reminder today, as rows of :data:`TASK_COLUMNS` and
-    ``quiet_since`` (set only when the lead department has been quiet past the policy's days): due
-    in one of the policy's lead days, due today or overdue, quiet, or with a policy of their own
-    (few; judged in Python)."""
-    quiet_before = deadlines.stale_before(today, policy["stale_after_days"])
-    since = deadlines.Thresholds.quiet_since()
-    quiet = sa.and_(Task.assignment == Assignment.ACKNOWLEDGED, since < quiet_before)
-    has_overrides = Task.reminder_overrides.is_not(None)
-    needs_a_look = sa.or_(
-        Task.deadline <= today,
-        Task.deadline.in_(list(due_in)) if due_in else sa.false(),
-        quiet,
-        has_overrides,
+# Who hears of a rule's reminder: the task's owners (its assignee, else its lead department's
+# heads), the legal office, the leaders.
+OWNERS, OFFICE, LEADERS = "owners", "office", "leaders"
+# The schedule of the tasks without a reminder policy of their own; a task with one has its own,
+# numbered with the task's id.
+BASE_SCHEDULE = 0
+EARLIEST = date(1900, 1, 1)
+KINDS = {kind.value: kind for kind in MailKind}
+# The order of a task's reminders (and the dry run's).
+KIND_ORDER = (
+    MailKind.DUE_SOON,
+    MailKind.DUE_TODAY,
+    MailKind.OVERDUE,
+    MailKind.OVERDUE_LEGAL,
+    MailKind.ESCALATION_LEADER,
+    MailKind.PROGRESS_REQUEST,
+)
+RULE_COLUMNS = {
+    "schedule": sa.Integer,
+    "earliest": sa.Date,
+    "latest": sa.Date,
+    "kind": sa.String,
+    "step": sa.String,
+    "audience": sa.String,
+}
+QUIET_COLUMNS = {"schedule": sa.Integer, "quiet_before": UTCDateTime, "stale_after_days": sa.Integer}
+
+
+def _due_rows(today: date, schedules: dict[int, _Schedule], *, only_new: bool) -> Sequence[sa.Row[Any]]:
+    """One row per reminder due today and recipient, decided in the database: the tasks whose
+    deadline falls in a range of one of their schedule's rules, and those quiet since before its
+    cut-off, each joined to the people its rule names. With ``only_new``, the rows whose dedup
+    key the outbox knows are left out. One statement, whatever the number of tasks."""
+    rules = json_table(
+        [rule | {"schedule": number} for number, schedule in schedules.items() for rule in schedule.rules()],
+        RULE_COLUMNS,
+        "rules",
     )
-    # A task with a policy of its own may count as quiet sooner: it gets its time whatever today's cut-off.
-    quiet_since = sa.case((sa.and_(Task.assignment == Assignment.ACKNOWLEDGED, sa.or_(quiet, has_overrides)), since))
-    return db.session.execute(
-        sa.select(*TASK_COLUMNS, quiet_since.label("quiet_since"))
-        .where(
-            Task.state.in_(WORKABLE),
-            Task.deadline.is_not(None),
-            Task.lead_department_id.is_not(None),
-            needs_a_look,
+    quiet = json_table(
+        [
+            {
+                "schedule": number,
+                "quiet_before": schedule.quiet_before,
+                "stale_after_days": schedule.policy["stale_after_days"],
+            }
+            for number, schedule in schedules.items()
+        ],
+        QUIET_COLUMNS,
+        "quiet",
+    )
+    schedule_of = sa.case((Task.reminder_overrides.is_(None), BASE_SCHEDULE), else_=Task.id)
+    task_columns = (
+        Task.id.label("task_id"),
+        Task.title,
+        Task.deadline,
+        Task.lead_department_id,
+        Task.assignee_id,
+        schedule_of.label("schedule"),
+    )
+    workable = (Task.state.in_(WORKABLE), Task.deadline.is_not(None), Task.lead_department_id.is_not(None))
+    by_deadline = (
+        sa.select(*task_columns, rules.c.kind, rules.c.step, rules.c.audience, sa.null().label("quiet"))
+        .select_from(Task)
+        .join(rules, sa.and_(rules.c.schedule == schedule_of, Task.deadline.between(rules.c.earliest, rules.c.latest)))
+        .where(*workable)
+    )
+    # An assignment not yet acknowledged is chased by 催签, not asked for progress.
+    since = deadlines.Thresholds.quiet_since()
+    quiet_days = days_between(local_day(since, local_zone().key), today.isoformat())
+    # The step names the quiet spell by its start (the UTC date, as it always has) and its length.
+    step = local_day(since, "UTC") + ":" + sa.cast(quiet_days // quiet.c.stale_after_days, sa.String)
+    by_quiet = (
+        sa.select(
+            *task_columns,
+            sa.literal(MailKind.PROGRESS_REQUEST.value).label("kind"),
+            step.label("step"),
+            sa.literal(OWNERS).label("audience"),
+            quiet_days.label("quiet"),
         )
-        .order_by(Task.id)
-    ).all()
+        .select_from(Task)
+        .join(quiet, quiet.c.schedule == schedule_of)
+        .where(*workable, Task.assignment == Assignment.ACKNOWLEDGED, since < quiet.c.quiet_before)
+    )
+    due = sa.union_all(by_deadline, by_quiet).cte("due")
+    other = aliased(User)
+    has_active_assignee = sa.select(other.id).where(other.id == due.c.assignee_id, other.is_active).exists()
+
+    def to(people: sa.ColumnElement[bool], *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+        return sa.select(due, User.id.label("recipient_id")).select_from(due).join(User, people).where(*where)
+
+    recipients = sa.union_all(
+        to(sa.and_(User.id == due.c.assignee_id, User.is_active), due.c.audience == OWNERS),
+        to(staffing.is_head_of(due.c.lead_department_id), due.c.audience == OWNERS, ~has_active_assignee),
+        to(staffing.is_legal_officer(), due.c.audience == OFFICE),
+        to(staffing.is_leader(), due.c.audience == LEADERS),
+    ).subquery("recipients")
+    r = recipients.c
+    key = messages.reminder_key_sql(r.task_id, r.deadline, r.step)
+    dedup_key = messages.dedup_key_sql(r.kind, key, r.recipient_id)
+    query = sa.select(
+        r.schedule, r.task_id, r.title, r.deadline, r.kind, r.quiet, key, r.recipient_id, dedup_key
+    ).order_by(r.task_id, sa.case({kind.value: n for n, kind in enumerate(KIND_ORDER)}, value=r.kind), r.recipient_id)
+    if only_new:
+        query = query.where(~sa.select(Notification.id).where(Notification.dedup_key == dedup_key).exists())
+    return db.session.execute(query).all()
 
 
 def _due_dates(today: date, calendar: WorkCalendar, lead_workdays: Iterable[int]) -> dict[date, int]:
@@ -236,10 +323,14 @@ def _due_dates(today: date, calendar: WorkCalendar, lead_workdays: Iterable[int]
     return {day: left for day in days if (left := calendar.workdays_until(today, day)) in wanted}
 
 
-def _overrides(task_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The policies of their own of these tasks (a handful), in one query."""
-    rows = db.session.execute(sa.select(Task.id, Task.reminder_overrides).where(Task.id.in_(task_ids)))
-    return {task_id: values for task_id, values in rows if values}
+def _overrides() -> list[tuple[int, dict[str, Any]]]:
+    """The workable tasks with a reminder policy of their own (a handful) and their policies."""
+    rows = db.session.execute(
+        sa.select(Task.id, Task.reminder_overrides).where(
+            Task.reminder_overrides.is_not(None), Task.state.in_(WORKABLE)
+        )
+    )
+    return [(task_id, values) for task_id, values in rows if values]
 
 
 def _active_users(user_ids: Iterable[int | None]) -> dict[int, User]:
@@ -247,101 +338,69 @@ def _active_users(user_ids: Iterable[int | None]) -> dict[int, User]:
     return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(wanted), User.is_active))}
 
 
-# Who hears of a rule's reminder: the task's owners (its assignee, else its lead department's
-# heads), the legal office, the leaders.
-OWNERS, OFFICE, LEADERS = "owners", "office", "leaders"
-
-
-class _Rule(NamedTuple):
-    """What a deadline calls for today, whichever task has it: a kind, the step of its schedule,
-    who hears it, its line in a list and what its own mail says."""
-
-    kind: MailKind
-    step: str
-    audience: str
-    detail: str
-    context: dict[str, Any]
-
-
 class _Schedule:
-    """The day's dates, worked out once, against which each task's row is judged."""
+    """One reminder policy's day: its rules as ranges of deadlines, for the database to match
+    tasks against, and the words of each reminder, worked out once per deadline."""
 
-    def __init__(self, today: date, calendar: WorkCalendar, policy: dict[str, Any], due_in: dict[date, int]) -> None:
-        self.today, self.calendar, self.policy, self.due_in = today, calendar, policy, due_in
+    def __init__(self, today: date, calendar: WorkCalendar, policy: dict[str, Any]) -> None:
+        self.today, self.calendar, self.policy = today, calendar, policy
+        self.due_in = _due_dates(today, calendar, policy["lead_workdays"])
         self.weekly = calendar.is_first_workday_of_week(today)
         self.week = f"week-{today:%G-%V}"
         self.quiet_before = deadlines.stale_before(today, policy["stale_after_days"])
-        self.zone = local_zone()
-        self._rules: dict[date, list[_Rule]] = {}
+        self._words: dict[tuple[str, date, int | None], tuple[str, dict[str, Any]]] = {}
 
-    def workdays_late(self, deadline: date) -> int:
-        """Working days since ``deadline`` (the pages' "已逾期N个工作日")."""
-        return -self.calendar.workdays_until(self.today, deadline)
-
-    def with_policy(self, policy: dict[str, Any]) -> _Schedule:
-        return _Schedule(
-            self.today, self.calendar, policy, _due_dates(self.today, self.calendar, policy["lead_workdays"])
-        )
-
-    def rules(self, deadline: date) -> list[_Rule]:
-        """What ``deadline`` calls for today, whichever task has it: worked out once per deadline."""
-        if deadline not in self._rules:
-            self._rules[deadline] = self._deadline_rules(deadline)
-        return self._rules[deadline]
-
-    def _deadline_rules(self, deadline: date) -> list[_Rule]:
+    def rules(self) -> list[dict[str, Any]]:
+        """What a deadline calls for today, as ranges of deadlines (from ``earliest`` to
+        ``latest``): the kind, the step of its schedule, who hears it."""
         today, policy = self.today, self.policy
-        due = f"完成时限{messages.cn_date(deadline)}"
-        said = {"deadline": messages.cn_date(deadline)}
-        if deadline in self.due_in:
-            left = self.due_in[deadline]
-            return [_Rule(MailKind.DUE_SOON, str(left), OWNERS, f"{due}，剩余{left}个工作日", said | {"left": left})]
-        if deadline == today:
-            return [_Rule(MailKind.DUE_TODAY, "0", OWNERS, f"{due}，今日到期", said)] if policy["on_the_day"] else []
-        if not deadlines.is_overdue(deadline, today):
-            return []
-        late = self.workdays_late(deadline)  # what the mail says
-        overdue, said = f"{due}，已逾期{late}个工作日", said | {"late": late}
-        rules = [_Rule(MailKind.OVERDUE, today.isoformat(), OWNERS, overdue, said)]
-        first_notice = self.calendar.next_workday(deadline)  # the legal office hears of the lapse then
-        if today == first_notice or (today > first_notice and self.weekly):
-            step = "first" if today == first_notice else self.week
-            rules.append(_Rule(MailKind.OVERDUE_LEGAL, step, OFFICE, overdue, said))
-        after, days_late = policy["leadership_after_days"], (today - deadline).days
-        if days_late >= after and (days_late == after or self.weekly):
-            rules.append(_Rule(MailKind.ESCALATION_LEADER, self.week, LEADERS, overdue, said))
+
+        def rule(earliest: date, latest: date, kind: MailKind, step: str, audience: str) -> dict[str, Any]:
+            return {"earliest": earliest, "latest": latest, "kind": kind.value, "step": step, "audience": audience}
+
+        rules = [rule(day, day, MailKind.DUE_SOON, str(left), OWNERS) for day, left in self.due_in.items()]
+        if policy["on_the_day"]:
+            rules.append(rule(today, today, MailKind.DUE_TODAY, "0", OWNERS))
+        yesterday = today - timedelta(days=1)  # overdue: a deadline before today
+        rules.append(rule(EARLIEST, yesterday, MailKind.OVERDUE, today.isoformat(), OWNERS))
+        # The legal office hears of a lapse on the working day after the deadline, then weekly.
+        last_workday = yesterday
+        while not self.calendar.is_workday(last_workday):
+            last_workday -= timedelta(days=1)
+        rules.append(rule(last_workday, yesterday, MailKind.OVERDUE_LEGAL, "first", OFFICE))
+        if self.weekly:
+            rules.append(rule(EARLIEST, last_workday - timedelta(days=1), MailKind.OVERDUE_LEGAL, self.week, OFFICE))
+        # The leaders hear when it is leadership_after_days days late, then weekly.
+        escalate = today - timedelta(days=policy["leadership_after_days"])
+        rules.append(rule(escalate, escalate, MailKind.ESCALATION_LEADER, self.week, LEADERS))
+        if self.weekly:
+            rules.append(rule(EARLIEST, escalate - timedelta(days=1), MailKind.ESCALATION_LEADER, self.week, LEADERS))
         return rules
 
-    def due(self, row: sa.Row[Any], audiences: dict[str, list[User]]) -> list[_Due]:
-        """The reminders ``row``'s task needs today, each with the people it goes to
-        (``audiences``: the task's owners, the legal office, the leaders)."""
-        deadline: date = row.deadline
-        task = TaskRef(row.id, row.title)
-        found = [
-            _Due(
-                rule.kind,
-                task,
-                deadline,
-                messages.reminder_key(row.id, deadline, rule.step),
-                people,
-                rule.detail,
-                rule.context,
-            )
-            for rule in self.rules(deadline)
-            if (people := audiences[rule.audience])
-        ]
-        # An assignment not yet acknowledged is chased by 催签, not asked for progress.
-        since = row.quiet_since
-        owners = audiences[OWNERS]
-        if since is not None and since < self.quiet_before and owners:
-            quiet = deadlines.quiet_days(since, self.today, self.zone)
-            step = f"{since.date().isoformat()}:{quiet // self.policy['stale_after_days']}"
-            context = {"deadline": messages.cn_date(deadline), "quiet": quiet}
-            key = messages.reminder_key(row.id, deadline, step)
-            found.append(
-                _Due(MailKind.PROGRESS_REQUEST, task, deadline, key, owners, f"已{quiet}天未反馈进展", context)
-            )
-        return found
+    def reminder(
+        self, task: TaskRef, kind: MailKind, deadline: date, quiet: int | None, key: str, person: User, dedup_key: str
+    ) -> Reminder:
+        """The reminder of a row of :func:`_due_rows`."""
+        detail, context = self.words(kind, deadline, quiet)
+        return Reminder(kind, task, deadline, key, person, detail, context, dedup_key)
+
+    def words(self, kind: MailKind, deadline: date, quiet: int | None) -> tuple[str, dict[str, Any]]:
+        """A reminder's line in a list and what its own mail says, once per kind and deadline."""
+        if (kind, deadline, quiet) not in self._words:
+            due = f"完成时限{messages.cn_date(deadline)}"
+            said: dict[str, Any] = {"deadline": messages.cn_date(deadline)}
+            if kind == MailKind.DUE_SOON:
+                left = self.due_in[deadline]
+                words = (f"{due}，剩余{left}个工作日", said | {"left": left})
+            elif kind == MailKind.DUE_TODAY:
+                words = (f"{due}，今日到期", said)
+            elif kind == MailKind.PROGRESS_REQUEST:
+                words = (f"已{quiet}天未反馈进展", said | {"quiet": quiet})
+            else:  # overdue, as the pages count it: "已逾期N个工作日"
+                late = -self.calendar.workdays_until(self.today, deadline)
+                words = (f"{due}，已逾期{late}个工作日", said | {"late": late})
+            self._words[kind, deadline, quiet] = words
+        return self._words[kind, deadline, quiet]
 
 
 # --- 催签 ------------------------------------------------------------------------------------------------
@@ -438,9 +497,11 @@ def _most_urgent(
     are and the DIGEST_LINES with the nearest deadlines, chosen in SQL."""
     key = (group if group is not None else sa.literal(None)).label("group_key")
     partition = [group] if group is not None else []
+    # Ranked on narrow rows (a sort of every task's title would not fit in memory), then joined
+    # back for the columns of the few chosen.
     ranked = (
         sa.select(
-            *TASK_COLUMNS,
+            Task.id,
             key,
             sa.func.row_number().over(partition_by=partition, order_by=(Task.deadline, Task.id)).label("rank"),
             sa.func.count().over(partition_by=partition).label("total"),
@@ -451,7 +512,10 @@ def _most_urgent(
     found: dict[Any, tuple[int, list[sa.Row[Any]]]] = {}
     # One row at least, which tells the count.
     rows = db.session.execute(
-        sa.select(ranked).where(ranked.c.rank <= max(DIGEST_LINES, 1)).order_by(ranked.c.group_key, ranked.c.rank)
+        sa.select(*TASK_COLUMNS, ranked.c.group_key, ranked.c.total)
+        .join(ranked, ranked.c.id == Task.id)
+        .where(ranked.c.rank <= max(DIGEST_LINES, 1))
+        .order_by(ranked.c.group_key, ranked.c.rank)
     )
     for row in rows:
         found.setdefault(row.group_key, (row.total, []))[1].append(row)
