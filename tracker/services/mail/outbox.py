@@ -65,21 +65,25 @@ def queue(messages: Iterable[Message], now: datetime) -> int:
 PLANNING_LOCK = 0x7472_6D64  # "trmd"
 
 
-def queue_reminders(reminders: Sequence[Reminder], now: datetime) -> int:
+def queue_reminders(reminders: Sequence[Reminder], now: datetime, *, only_new: bool = False) -> int:
     """Queue the planned reminders as one mail per person. Each reminder is its own outbox row
     (its dedup key makes a repeat a no-op, and its task's 催办记录 finds it): a person's only new
     reminder is that person's mail; several become one mail listing them, each row pointing at
-    it; a digest user's digest-able kinds are held for the digest. A tick that finds nothing new
-    costs one query; else a handful whatever the number. Returns how many reminders were new."""
+    it; a digest user's digest-able kinds are held for the digest. A plan that finds nothing new
+    costs one query; else a handful whatever the number. ``only_new``: the reminders were planned
+    as the ones the outbox lacked (they are checked again only under the planning lock). Returns
+    how many reminders were new."""
     if not reminders:
         return 0
-    unknown = unknown_keys([r.dedup_key for r in reminders])
-    fresh = [r for r in reminders if r.dedup_key in unknown]
-    if not fresh:
-        return 0  # a tick that finds nothing new: the one query above
+    fresh = list(reminders)
+    if not only_new:
+        unknown = unknown_keys([r.dedup_key for r in fresh])
+        fresh = [r for r in fresh if r.dedup_key in unknown]
+        if not fresh:
+            return 0  # a plan that finds nothing new: the one query above
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(PLANNING_LOCK)))
-        # Another planner may have queued some while this one waited for the lock.
+        # Another planner may have queued some since they were planned.
         unknown = unknown_keys([r.dedup_key for r in fresh])
         fresh = [r for r in fresh if r.dedup_key in unknown]
     by_person: dict[int, list[Reminder]] = {}
@@ -107,7 +111,7 @@ def queue_reminders(reminders: Sequence[Reminder], now: datetime) -> int:
             rows.append(_mail_row(reminder.message()))  # the person's only one: a mail of its own
         elif (bundle := bundle_of[reminder.dedup_key]) is not None:
             rows.append(_bundled_row(reminder, bundle))
-    return len(_insert(rows, now))
+    return _insert_counting(rows, now)
 
 
 # What a queued row says; the rest (attempts, times) follows from its status and the moment.
@@ -130,19 +134,29 @@ def _insert(rows: list[dict[str, Any]], now: datetime) -> dict[str, int]:
     returns the new rows' ids by dedup key. Pending rows are due at ``now``."""
     if not rows:
         return {}
+    statement = _insert_statement(rows, now).returning(Notification.dedup_key, Notification.id)
+    return dict(db.session.execute(statement).tuples().all())
+
+
+def _insert_counting(rows: list[dict[str, Any]], now: datetime) -> int:
+    """:func:`_insert` when only the number of new rows matters (no ids sent back)."""
+    if not rows:
+        return 0
+    return db.session.execute(_insert_statement(rows, now).execution_options(preserve_rowcount=True)).rowcount
+
+
+def _insert_statement(rows: list[dict[str, Any]], now: datetime) -> Any:
     source = json_table(rows, ROW_COLUMNS, "source")
     moment = sa.literal(now, UTCDateTime)
     due = sa.case((source.c.status == NotificationStatus.PENDING.value, moment))
     # WHERE true: SQLite reads "INSERT … SELECT … ON CONFLICT" as a join's ON without it.
     chosen = sa.select(*source.c, sa.literal(0), moment, due).where(sa.true())
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
+    return (
         insert(Notification)
         .from_select([*ROW_COLUMNS, "attempts", "created_at", "next_attempt_at"], chosen)
         .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(Notification.dedup_key, Notification.id)
     )
-    return dict(db.session.execute(statement).tuples().all())
 
 
 def _mail_row(message: Message) -> dict[str, Any]:

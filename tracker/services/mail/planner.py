@@ -199,11 +199,12 @@ def plan(now: datetime, calendar: WorkCalendar | None = None, *, only_new: bool 
 
 def queue_due(now: datetime, calendar: WorkCalendar | None = None) -> int:
     """Plan what is due at ``now`` and queue it; returns how many reminders and mails were new."""
-    return queue(plan(now, calendar, only_new=True), now)
+    return queue(plan(now, calendar, only_new=True), now, only_new=True)
 
 
-def queue(planned: Plan, now: datetime) -> int:
-    return outbox.queue(planned.messages, now) + outbox.queue_reminders(planned.reminders, now)
+def queue(planned: Plan, now: datetime, *, only_new: bool = False) -> int:
+    """Queue a plan (``only_new``: planned as what the outbox lacked)."""
+    return outbox.queue(planned.messages, now) + outbox.queue_reminders(planned.reminders, now, only_new=only_new)
 
 
 # Who hears of a rule's reminder: the task's owners (its assignee, else its lead department's
