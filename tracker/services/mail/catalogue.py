@@ -41,6 +41,18 @@ class MailKind(enum.StrEnum):
     DRAFT_ROLLUP = "draft_rollup"
 
 
+# The reminders about a task's deadline, in the order a task's reminders are listed; a new owner
+# or deadline makes the queued ones wrong.
+DEADLINE_KINDS = (
+    MailKind.DUE_SOON,
+    MailKind.DUE_TODAY,
+    MailKind.OVERDUE,
+    MailKind.OVERDUE_LEGAL,
+    MailKind.ESCALATION_LEADER,
+    MailKind.PROGRESS_REQUEST,
+)
+
+
 # When a kind goes out.
 IMMEDIATE = N_("立即（下一次发送，任何一天）")
 ON_WORKDAYS = N_("工作日发送时间之后")

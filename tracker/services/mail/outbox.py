@@ -20,23 +20,11 @@ from tracker.extensions import db
 from tracker.models import Notification, NotificationStatus, ReminderMode, Task
 from tracker.models.types import UTCDateTime
 from tracker.services.mail import messages
-from tracker.services.mail.catalogue import MailKind, goes_to_digest
+from tracker.services.mail.catalogue import DEADLINE_KINDS, goes_to_digest
 from tracker.services.mail.messages import Message
 
 if TYPE_CHECKING:
     from tracker.services.mail.planner import Reminder
-
-# The reminders about a task's deadline: a new owner or deadline makes them wrong.
-DEADLINE_REMINDERS = frozenset(
-    {
-        MailKind.DUE_SOON,
-        MailKind.DUE_TODAY,
-        MailKind.OVERDUE,
-        MailKind.OVERDUE_LEGAL,
-        MailKind.ESCALATION_LEADER,
-        MailKind.PROGRESS_REQUEST,
-    }
-)
 
 
 def queue(messages: Iterable[Message], now: datetime) -> int:
@@ -225,7 +213,7 @@ def drop_queued_reminders(task: Task) -> int:
         .where(
             Notification.task_id == task.id,
             Notification.status.in_([NotificationStatus.PENDING, NotificationStatus.HELD]),
-            Notification.kind.in_([kind.value for kind in DEADLINE_REMINDERS]),
+            Notification.kind.in_([kind.value for kind in DEADLINE_KINDS]),
         )
         .values(status=NotificationStatus.CANCELLED, last_error="任务已改派或调整时限，提醒作废")
         .execution_options(synchronize_session=False)

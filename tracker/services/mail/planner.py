@@ -32,7 +32,7 @@ from tracker.models import OPEN_STATES, Assignment, Department, Notification, Re
 from tracker.models.types import UTCDateTime
 from tracker.services import deadlines, staffing
 from tracker.services.mail import messages, outbox
-from tracker.services.mail.catalogue import MailKind, goes_to_digest
+from tracker.services.mail.catalogue import DEADLINE_KINDS, MailKind, goes_to_digest
 from tracker.services.mail.messages import ListItem, Message, TaskRef
 from tracker.services.mail.policy import load_policy
 from tracker.services.workdays import WorkCalendar
@@ -215,15 +215,6 @@ OWNERS, OFFICE, LEADERS = "owners", "office", "leaders"
 BASE_SCHEDULE = 0
 EARLIEST = date(1900, 1, 1)
 KINDS = {kind.value: kind for kind in MailKind}
-# The order of a task's reminders (and the dry run's).
-KIND_ORDER = (
-    MailKind.DUE_SOON,
-    MailKind.DUE_TODAY,
-    MailKind.OVERDUE,
-    MailKind.OVERDUE_LEGAL,
-    MailKind.ESCALATION_LEADER,
-    MailKind.PROGRESS_REQUEST,
-)
 RULE_COLUMNS = {
     "schedule": sa.Integer,
     "earliest": sa.Date,
@@ -308,7 +299,9 @@ def _due_rows(today: date, schedules: dict[int, _Schedule], *, only_new: bool) -
     dedup_key = messages.dedup_key_sql(r.kind, key, r.recipient_id)
     query = sa.select(
         r.schedule, r.task_id, r.title, r.deadline, r.kind, r.quiet, key, r.recipient_id, dedup_key
-    ).order_by(r.task_id, sa.case({kind.value: n for n, kind in enumerate(KIND_ORDER)}, value=r.kind), r.recipient_id)
+    ).order_by(
+        r.task_id, sa.case({kind.value: n for n, kind in enumerate(DEADLINE_KINDS)}, value=r.kind), r.recipient_id
+    )
     if only_new:
         query = query.where(~sa.select(Notification.id).where(Notification.dedup_key == dedup_key).exists())
     return db.session.execute(query).all()
