@@ -119,6 +119,13 @@ def test_it_walks_a_measure_from_import_to_closure(app, office, page):
     assert page.url.endswith("/assign")
     deadlines.evaluate_all("inputs => inputs.forEach(i => { i.value = ''; })")
 
+    # Co-departments are ticked in a list folded into the row.
+    picker = page.locator("tr", has_text=MEASURE).locator("details.picker")
+    picker.locator("summary").click()
+    assert picker.get_by_role("checkbox", name="交警支队").is_visible()
+    story.shot("bulk-assign-picker", page.locator("tr", has_text=MEASURE))
+    picker.locator("summary").click()
+
     # It assigns the measure to 政治部.
     row.get_by_label("完成时限").fill(deadline.isoformat())
     page.get_by_role("button", name="交办").click()

@@ -477,6 +477,7 @@ def test_it_keeps_the_table_and_saves_nothing_when_a_date_is_wrong(app, client, 
     rows = blank_rows(app)
     rows |= {
         "rows-0-lead_department": str(personas.bob_dept.id),
+        "rows-0-co_departments": str(personas.dave_dept.id),
         "rows-0-deadline": "2026-09-30",
         "rows-1-lead_department": str(personas.dave_dept.id),
         "rows-1-deadline": "2026-02-30",
@@ -486,6 +487,12 @@ def test_it_keeps_the_table_and_saves_nothing_when_a_date_is_wrong(app, client, 
 
     assert response.status_code == 400
     page = page_of(response)
+    # Co-departments are boxes to tick, folded under a line that names the ticked ones.
+    picker = section(page, f"row-{rows['rows-0-task_id']}")
+    picker = picker[picker.index('<details class="picker"') :]
+    assert picker.index("<summary>治安支队</summary>") < picker.index('type="checkbox"')
+    ticked = r'<input checked id="rows-0-co_departments-\d+" name="rows-0-co_departments" type="checkbox"'
+    assert re.search(rf'{ticked} value="{personas.dave_dept.id}">', picker)
     second_row = section(page, f"row-{rows['rows-1-task_id']}")
     assert "“2026-02-30”不是有效的日期，请按“年-月-日”填写" in second_row
     assert 'value="2026-02-30"' in second_row

@@ -25,6 +25,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.models import ItemKind, Priority
 from tracker.views.task_forms import PRIORITY_NAMES, ChineseDateField, optional_int
@@ -123,7 +124,14 @@ class AssignRowForm(Form):
     task_id = HiddenField()
     version = HiddenField()
     lead_department = SelectField(_l("牵头单位"), coerce=optional_int, validate_choice=False)
-    co_departments = SelectMultipleField(_l("配合单位"), coerce=int, validate_choice=False)
+    # Boxes to tick, folded in the row until opened (templates/reports/assign.html).
+    co_departments = SelectMultipleField(
+        _l("配合单位"),
+        coerce=int,
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
     deadline = ChineseDateField(_l("完成时限"), validators=[Optional()])
     priority = SelectField(
         _l("优先级"),
