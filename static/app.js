@@ -8,12 +8,13 @@
 // - a list of people whose options name their department (data-department) offers only the
 //   people of the departments chosen in the same form (its lead department and co-departments);
 // - a form with data-deadline-from/-until asks before sending a deadline outside those dates;
-// - a [data-fill-all] block writes one date into every row's field of that name.
+// - a [data-fill-all] block writes one date into the rows that have a lead department and no date yet.
 (function () {
   "use strict";
   var address = document.querySelector('meta[name="page-address"]');
-  if (address && window.history.replaceState) {
-    window.history.replaceState(null, "", address.getAttribute("content") + window.location.hash);
+  var path = address ? address.getAttribute("content") : "";
+  if (path.charAt(0) === "/" && path.charAt(1) !== "/" && window.history.replaceState) {
+    try { window.history.replaceState(null, "", path + window.location.hash); } catch (ignored) { /* keep the page working */ }
   }
   document.querySelectorAll("main table").forEach(function (table) {
     var heads = table.querySelectorAll("thead th");
@@ -57,9 +58,14 @@
   document.querySelectorAll("form[data-deadline-from]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       var from = form.getAttribute("data-deadline-from"), until = form.getAttribute("data-deadline-until");
-      var outside = Array.prototype.filter.call(form.querySelectorAll("input[name$=deadline]"), function (input) {
-        return input.value && (input.value < from || input.value > until);
-      }).map(function (input) { return input.value; });
+      // Only dates typed or filled in now: a deadline the task already had asks nothing.
+      var outside = [];
+      form.querySelectorAll("input[name$=deadline]").forEach(function (input) {
+        var value = input.value;
+        if (value && value !== input.defaultValue && (value < from || value > until) && outside.indexOf(value) < 0) {
+          outside.push(value);
+        }
+      });
       if (outside.length && !window.confirm(form.getAttribute("data-deadline-confirm").replace("%s", outside.join("、")))) {
         event.preventDefault();
       }
@@ -72,7 +78,11 @@
     block.querySelector("[data-fill-button]").addEventListener("click", function () {
       var value = block.querySelector("[data-fill-value]").value;
       if (!value) { return; }
-      block.closest("form").querySelectorAll("input[name$='-" + name + "']").forEach(function (input) { input.value = value; });
+      block.closest("form").querySelectorAll("tbody tr").forEach(function (row) {
+        var lead = row.querySelector("select[name$='-lead_department']");
+        var input = row.querySelector("input[name$='-" + name + "']");
+        if (input && !input.value && lead && lead.value) { input.value = value; }
+      });
     });
   });
 

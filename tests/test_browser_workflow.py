@@ -103,21 +103,22 @@ def test_it_walks_a_measure_from_import_to_closure(app, office, page):
     page.wait_for_url(re.compile(r"/reports/\d+/assign"))
     story.shot("bulk-assign")
 
-    # One date fills every row; a date past next year's filing asks first, and declined, stays.
+    # One date fills the rows given a lead department and no date yet; a date past next year's
+    # filing asks first (once, however many rows have it), and declined, nothing is sent.
     far = deadline.replace(year=deadline.year + 3)
-    fill = page.locator("[data-fill-all]")
-    fill.locator("input").fill(far.isoformat())
-    fill.get_by_role("button", name="填入所有行").click()
-    deadlines = page.locator("input[name$='-deadline']")
-    assert set(deadlines.evaluate_all("inputs => inputs.map(i => i.value)")) == {far.isoformat()}
     row = page.locator("tr", has_text=MEASURE)
     row.get_by_label("牵头单位").select_option(label="政治部")
+    fill = page.locator("[data-fill-all]")
+    fill.locator("input").fill(far.isoformat())
+    fill.get_by_role("button", name="填入已选牵头单位、尚无时限的行").click()
+    deadlines = page.locator("input[name$='-deadline']")
+    filled = [value for value in deadlines.evaluate_all("inputs => inputs.map(i => i.value)") if value]
+    assert filled == [far.isoformat()] and row.get_by_label("完成时限").input_value() == far.isoformat()
     asked: list[str] = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.get_by_role("button", name="交办").click()
     assert asked and far.isoformat() in asked[0] and "晚于明年年度报告的报送日期" in asked[0], asked
     assert page.url.endswith("/assign")
-    deadlines.evaluate_all("inputs => inputs.forEach(i => { i.value = ''; })")
 
     # Co-departments are ticked in a list folded into the row.
     picker = page.locator("tr", has_text=MEASURE).locator("details.picker")

@@ -146,6 +146,8 @@ def test_it_offers_only_the_same_issuers_reports(ctx, personas, scene):
 
     assert [c.task.title for c in carryover.candidates(new)] == [OLD_TRAINING, OLD_PATROL]
     assert carryover.count_candidates(new) == 2
+    new.issuer = "汕头市　公安局 "  # spaces, a full-width one too, make no other issuer
+    assert carryover.count_candidates(new) == 2
     with pytest.raises(carryover.CarryOverError) as refusal:
         carry(personas, stranger.id, scene.new_training)
     assert "不属于本单位更早年度已确认的报告" in refusal.value.message

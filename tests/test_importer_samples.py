@@ -365,6 +365,14 @@ def test_it_finds_a_title_that_runs_over_two_lines_above_the_addressee() -> None
     assert (report.issuer, report.year, report.date) == ("青山市司法局", 2022, date(2023, 1, 16))
 
 
+@pytest.mark.parametrize("marker", ["附件1", "附件", "机密★1年", "此件公开发布"])
+def test_it_does_not_join_a_marker_line_to_the_title_under_it(marker: str) -> None:
+    text = (SAMPLES / "qingshan_sifaju_2022.txt").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    one_line_title = "\n".join([marker, lines[0] + lines[1], *lines[2:]])
+    assert not parse_text(one_line_title, "report.txt").title.startswith(marker)
+
+
 def test_it_reads_shortcoming_headings_standing_above_their_paragraphs() -> None:
     report = sample("jiangcheng_yingjiju_2021.txt")
     assert titles(report.shortcomings) == ["执法力量与监管任务不匹配", "执法规范化水平有待提高"]

@@ -62,6 +62,23 @@ def _local_day_sqlite(element: local_day, compiler: Any, **kw: Any) -> str:
     return f"tracker_local_date({compiler.process(element.clauses, **kw)})"
 
 
+class iso_date(FunctionElement[str]):  # noqa: N801
+    """``iso_date(day)``: a date column as 'YYYY-MM-DD', whatever the server's DateStyle."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(iso_date, "postgresql")
+def _iso_date_postgresql(element: iso_date, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD')"
+
+
+@compiles(iso_date, "sqlite")
+def _iso_date_sqlite(element: iso_date, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)  # stored as that text
+
+
 class days_between(FunctionElement[int]):  # noqa: N801
     """``days_between(earlier, later)``: whole days from one 'YYYY-MM-DD' date to another."""
 

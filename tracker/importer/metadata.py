@@ -14,6 +14,8 @@ from tracker.importer.text import DATE, SIGNOFF, YEAR, is_date_line, is_footer
 
 TITLE_WORDS = re.compile(r"报告|情况|总结|工作")
 DOCUMENT_NUMBER = re.compile(r"[〔\[［(（]\s*(?:19|20)\d{2}\s*[〕\]］)）]\s*\d+\s*号$")
+# The first line of a title broken mid-phrase: "…关于2022年度法治政府建设" (not "附件1", "机密★1年").
+TITLE_START = re.compile(r"关于|(?:19|20)\d{2}\s*年")
 ORG_SUFFIX = re.compile(r"(?:局|委|办|厅|部|院|署|会|室|处|中心|政府|支队|大队|分局|公司|党组|委员会|办公室)$")
 
 
@@ -29,7 +31,8 @@ def find_title(paragraphs: list[Paragraph], filename: str) -> str:
         second = paragraphs[1] if len(paragraphs) > 1 else None
         if "报告" not in first.text and second is not None and "报告" in second.text:
             joined = first.text + second.text
-            if first.label is None and _is_title_line(second) and _reads_as_title(joined):
+            starts_a_title = _is_title_line(first) or TITLE_START.search(first.text)
+            if starts_a_title and first.label is None and _is_title_line(second) and _reads_as_title(joined):
                 return joined
         if _is_title_line(first):
             return first.text

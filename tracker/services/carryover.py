@@ -73,10 +73,12 @@ def _earlier_than(report: SourceReport) -> ColumnElement[bool]:
 def _same_issuer(report: SourceReport) -> ColumnElement[bool]:
     """SQL condition: the joined SourceReport is by ``report``'s issuer (another body's reports are
     not its history). A report whose issuer was not found may be either's: it stays offered."""
-    issuer = (report.issuer or "").strip()
+    issuer = "".join((report.issuer or "").split())
     if not issuer:
         return sa.true()
-    return sa.func.trim(SourceReport.issuer).in_([issuer, ""])
+    # Spaces, full-width ones too, do not make another issuer.
+    stored = sa.func.replace(sa.func.replace(SourceReport.issuer, " ", ""), "\u3000", "")
+    return stored.in_([issuer, ""])
 
 
 def _carryable(report: SourceReport) -> ColumnElement[bool]:

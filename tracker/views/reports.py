@@ -464,7 +464,7 @@ def assign(report_id: int) -> Any:
 def _fill_department_choices(form: forms.BulkAssignForm, departments: list[Department]) -> None:
     choices = department_choices(departments)
     for row in form.rows:
-        row.form.lead_department.choices = [(None, _("请选择"))] + choices
+        row.form.lead_department.choices = [("", _("请选择"))] + choices
         row.form.co_departments.choices = choices
 
 

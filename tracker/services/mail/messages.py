@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from tracker.database import iso_date
 from tracker.models import Department, ExtensionRequest, Task, User
 from tracker.services import staffing
 from tracker.services.mail.catalogue import MailKind
@@ -310,7 +311,7 @@ def reminder_key(task_id: int, deadline: date, step: str) -> str:
 
 def reminder_key_sql(task_id: Any, deadline: Any, step: Any) -> Any:
     """:func:`reminder_key` as a SQL expression of its columns."""
-    return sa.cast(task_id, sa.String) + ":" + sa.cast(deadline, sa.String) + ":" + step
+    return sa.cast(task_id, sa.String) + ":" + iso_date(deadline) + ":" + step
 
 
 def dedup_key_sql(kind: Any, key: Any, recipient_id: Any) -> Any:

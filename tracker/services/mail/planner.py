@@ -177,7 +177,7 @@ def plan(now: datetime, calendar: WorkCalendar | None = None, *, only_new: bool 
     for task_id, values in _overrides():
         schedules[task_id] = _Schedule(today, calendar, base_policy | values)
     rows = _due_rows(today, schedules, only_new=only_new)
-    people = _active_users({row.recipient_id for row in rows})
+    people = _active_users({row.recipient_id for row in rows})  # one deactivated since is skipped
     tasks: dict[int, TaskRef] = {}
     reminders = [
         schedules[schedule].reminder(
@@ -190,6 +190,7 @@ def plan(now: datetime, calendar: WorkCalendar | None = None, *, only_new: bool 
             dedup_key,
         )
         for schedule, task_id, title, deadline, kind, quiet, key, recipient_id, dedup_key in rows
+        if recipient_id in people
     ]
     result = Plan(reminders=reminders + _reminders(_chases(today, calendar), only_new=only_new))
     if calendar.is_first_workday_of_week(today):
@@ -213,7 +214,7 @@ OWNERS, OFFICE, LEADERS = "owners", "office", "leaders"
 # The schedule of the tasks without a reminder policy of their own; a task with one has its own,
 # numbered with the task's id.
 BASE_SCHEDULE = 0
-EARLIEST = date(1900, 1, 1)
+EARLIEST = date.min
 KINDS = {kind.value: kind for kind in MailKind}
 RULE_COLUMNS = {
     "schedule": sa.Integer,
@@ -231,57 +232,66 @@ def _due_rows(today: date, schedules: dict[int, _Schedule], *, only_new: bool) -
     deadline falls in a range of one of their schedule's rules, and those quiet since before its
     cut-off, each joined to the people its rule names. With ``only_new``, the rows whose dedup
     key the outbox knows are left out. One statement, whatever the number of tasks."""
-    rules = json_table(
-        [rule | {"schedule": number} for number, schedule in schedules.items() for rule in schedule.rules()],
-        RULE_COLUMNS,
-        "rules",
-    )
-    quiet = json_table(
-        [
-            {
-                "schedule": number,
-                "quiet_before": schedule.quiet_before,
-                "stale_after_days": schedule.policy["stale_after_days"],
-            }
-            for number, schedule in schedules.items()
-        ],
-        QUIET_COLUMNS,
-        "quiet",
-    )
-    schedule_of = sa.case((Task.reminder_overrides.is_(None), BASE_SCHEDULE), else_=Task.id)
-    task_columns = (
-        Task.id.label("task_id"),
-        Task.title,
-        Task.deadline,
-        Task.lead_department_id,
-        Task.assignee_id,
-        schedule_of.label("schedule"),
-    )
     workable = (Task.state.in_(WORKABLE), Task.deadline.is_not(None), Task.lead_department_id.is_not(None))
-    by_deadline = (
-        sa.select(*task_columns, rules.c.kind, rules.c.step, rules.c.audience, sa.null().label("quiet"))
-        .select_from(Task)
-        .join(rules, sa.and_(rules.c.schedule == schedule_of, Task.deadline.between(rules.c.earliest, rules.c.latest)))
-        .where(*workable)
-    )
     # An assignment not yet acknowledged is chased by 催签, not asked for progress.
     since = deadlines.Thresholds.quiet_since()
     quiet_days = days_between(local_day(since, local_zone().key), today.isoformat())
-    # The step names the quiet spell by its start (the UTC date, as it always has) and its length.
-    step = local_day(since, "UTC") + ":" + sa.cast(quiet_days // quiet.c.stale_after_days, sa.String)
-    by_quiet = (
-        sa.select(
-            *task_columns,
-            sa.literal(MailKind.PROGRESS_REQUEST.value).label("kind"),
-            step.label("step"),
-            sa.literal(OWNERS).label("audience"),
-            quiet_days.label("quiet"),
+
+    def due_by(own: bool) -> list[sa.Select[Any]]:
+        """The reminders of the tasks on the office's schedule, or of those with their own (few:
+        apart, so that the many are matched against a handful of rules)."""
+        numbers = [n for n in schedules if (n != BASE_SCHEDULE) == own]
+        name = "own" if own else "office"
+        rules = json_table(
+            [rule | {"schedule": n} for n in numbers for rule in schedules[n].rules()], RULE_COLUMNS, f"{name}_rules"
         )
-        .select_from(Task)
-        .join(quiet, quiet.c.schedule == schedule_of)
-        .where(*workable, Task.assignment == Assignment.ACKNOWLEDGED, since < quiet.c.quiet_before)
-    )
-    due = sa.union_all(by_deadline, by_quiet).cte("due")
+        quiet = json_table(
+            [
+                {
+                    "schedule": n,
+                    "quiet_before": schedules[n].quiet_before,
+                    "stale_after_days": schedules[n].policy["stale_after_days"],
+                }
+                for n in numbers
+            ],
+            QUIET_COLUMNS,
+            f"{name}_quiet",
+        )
+        schedule_of = Task.id if own else sa.literal(BASE_SCHEDULE)
+        these = (*workable, Task.reminder_overrides.is_not(None) if own else Task.reminder_overrides.is_(None))
+        task_columns = (
+            Task.id.label("task_id"),
+            Task.title,
+            Task.deadline,
+            Task.lead_department_id,
+            Task.assignee_id,
+            schedule_of.label("schedule"),
+        )
+        by_deadline = (
+            sa.select(*task_columns, rules.c.kind, rules.c.step, rules.c.audience, sa.null().label("quiet"))
+            .select_from(Task)
+            .join(
+                rules, sa.and_(rules.c.schedule == schedule_of, Task.deadline.between(rules.c.earliest, rules.c.latest))
+            )
+            .where(*these)
+        )
+        # The step names the quiet spell by its start (the UTC date, as it always has) and its length.
+        step = local_day(since, "UTC") + ":" + sa.cast(quiet_days // quiet.c.stale_after_days, sa.String)
+        by_quiet = (
+            sa.select(
+                *task_columns,
+                sa.literal(MailKind.PROGRESS_REQUEST.value).label("kind"),
+                step.label("step"),
+                sa.literal(OWNERS).label("audience"),
+                quiet_days.label("quiet"),
+            )
+            .select_from(Task)
+            .join(quiet, quiet.c.schedule == schedule_of)
+            .where(*these, Task.assignment == Assignment.ACKNOWLEDGED, since < quiet.c.quiet_before)
+        )
+        return [by_deadline, by_quiet]
+
+    due = sa.union_all(*due_by(own=False), *due_by(own=True)).cte("due")
     other = aliased(User)
     has_active_assignee = sa.select(other.id).where(other.id == due.c.assignee_id, other.is_active).exists()
 
