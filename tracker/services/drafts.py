@@ -601,29 +601,26 @@ def parse_filing_date(setting: str) -> tuple[int, int]:
     return month, day
 
 
-def filing_deadline(today: date, setting: str) -> date:
-    """The next filing date (``DRAFT_FILING_DATE``, "MM-DD") on or after ``today``. "02-29" is
-    28 February in other years."""
+def filing_date_in(year: int, setting: str) -> date:
+    """The filing date (``DRAFT_FILING_DATE``, "MM-DD") in ``year``; "02-29" is 28 February in
+    other years."""
     month, day = parse_filing_date(setting)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return date(year, 2, 28)
 
-    def in_year(year: int) -> date:
-        try:
-            return date(year, month, day)
-        except ValueError:
-            return date(year, 2, 28)
 
-    this_year = in_year(today.year)
-    return this_year if this_year >= today else in_year(today.year + 1)
+def filing_deadline(today: date, setting: str) -> date:
+    """The next filing date on or after ``today``."""
+    this_year = filing_date_in(today.year, setting)
+    return this_year if this_year >= today else filing_date_in(today.year + 1, setting)
 
 
 def accounting_filing(today: date, setting: str) -> date:
-    """The filing date (``DRAFT_FILING_DATE``) next year: when the report that accounts for
-    work given out today is due. A task deadline after it is probably a typing slip."""
-    month, day = parse_filing_date(setting)
-    try:
-        return date(today.year + 1, month, day)
-    except ValueError:
-        return date(today.year + 1, 2, 28)
+    """The filing date next year: when the report that accounts for work given out today is
+    due. A task deadline after it is probably a typing slip."""
+    return filing_date_in(today.year + 1, setting)
 
 
 def days_to_filing(today: date, setting: str) -> int:
