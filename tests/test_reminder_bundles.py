@@ -210,3 +210,9 @@ def test_quiet_days_are_counted_in_the_offices_time_zone(personas, ctx):
     assert deadlines.quiet_days(since, DAY) == 30
     assert reminder.kind == "progress_request" and reminder.detail == "已30天未反馈进展"
     assert reminder.dedup_key == f"progress_request:{task.id}:2026-09-30:2026-05-02:1:{personas.bob.id}"
+
+
+def test_a_deadline_typed_centuries_back_is_overdue_too(personas, ctx):
+    [task] = tasks_for_bob(personas, 1, date(202, 6, 30))  # "0202-06-30": a slip of the keyboard
+    kinds = {r.kind for r in planner.plan(at_nine(DAY)).reminders if r.task.id == task.id}
+    assert "overdue" in kinds
