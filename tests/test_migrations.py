@@ -166,3 +166,66 @@ def test_it_fills_the_search_index_of_existing_tasks(fresh_app):
                 assert found == [2]
     assert rows == {1: "推广oa系统\n按季度公开", 2: "整理执法档案\n按季度公开\n数据已比对\n完成卷宗摸底"}
     assert {"oa", "a系", "推"} <= set(grams.split(" "))
+
+
+def test_it_moves_the_reminders_a_day_list_carried_into_their_own_table_and_back(fresh_app):
+    """0014: a bundled outbox row becomes a listed reminder of its list (the list mail stays);
+    downgrading puts it back as a bundled row pointing at the list."""
+    insert_mail = sa.text(
+        "INSERT INTO notifications (dedup_key, kind, task_id, recipient_id, recipient_email, subject,"
+        " body_text, body_html, status, attempts, created_at, bundle_id) VALUES (:key, :kind, :task, 1,"
+        " 'bob@example.gov.cn', :subject, '', '', :status, 0, :now, :list) RETURNING id"
+    )
+    now = "2026-06-01 01:00:00+00:00"
+    with fresh_app.app_context():
+        upgrade(revision="0013")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, email, name, password_hash, role, is_active, locale, reminder_mode,"
+                    " session_token, created_at) VALUES (1, 'bob@example.gov.cn', '交警李', 'x', 'head', true,"
+                    " 'zh', 'every', 'token', :now)"
+                ),
+                {"now": now},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO tasks (id, title, description, state, percent_done, created_at, updated_at,"
+                    " version, assignment, priority, return_reason, extension_count, sent_back_count,"
+                    " closure_summary) VALUES (7, '整理执法档案', '', 'in_progress', 40, :now, :now, 1,"
+                    " 'acknowledged', 'normal', '', 0, 0, '')"
+                ),
+                {"now": now},
+            )
+            list_id = connection.execute(
+                insert_mail,
+                {"key": "list:1", "kind": "reminders", "task": None, "subject": "【督办提醒】2项督办任务需要您关注"}
+                | {"status": "pending", "now": now, "list": None},
+            ).scalar_one()
+            for key, kind in (("overdue:7:a", "overdue"), ("due_soon:7:b", "due_soon")):
+                connection.execute(
+                    insert_mail,
+                    {"key": key, "kind": kind, "task": 7, "subject": "整理执法档案"}
+                    | {"status": "bundled", "now": now, "list": list_id},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT id FROM notifications")).scalars().all()
+            listed = connection.execute(
+                sa.text("SELECT dedup_key, kind, task_id, recipient_id, list_id FROM listed_reminders ORDER BY kind")
+            ).all()
+        assert kept == [list_id]
+        assert [tuple(row) for row in listed] == [
+            ("due_soon:7:b", "due_soon", 7, 1, list_id),
+            ("overdue:7:a", "overdue", 7, 1, list_id),
+        ]
+        downgrade(revision="0013")
+        with db.engine.connect() as connection:
+            back = connection.execute(
+                sa.text("SELECT dedup_key, status, bundle_id, recipient_email FROM notifications WHERE id <> :list"),
+                {"list": list_id},
+            ).all()
+        assert sorted(tuple(row) for row in back) == [
+            ("due_soon:7:b", "bundled", list_id, "bob@example.gov.cn"),
+            ("overdue:7:a", "bundled", list_id, "bob@example.gov.cn"),
+        ]

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tests.conftest import count_queries
 from tests.factories import make_task
 from tracker.extensions import db
-from tracker.models import Assignment, Notification, NotificationStatus, TaskState
+from tracker.models import Assignment, ListedReminder, Notification, NotificationStatus, TaskState
 from tracker.services.mail import planner
 from tracker.services.timeline import chase_record
 
@@ -39,12 +39,10 @@ def tasks_for_bob(personas, count: int, deadline: date, **overrides):
 
 
 def mails_to(email: str) -> list[Notification]:
-    """What went (or goes) out to ``email``: everything but the reminders a list carries."""
+    """What went (or goes) out to ``email``."""
     return list(
         db.session.scalars(
-            sa.select(Notification)
-            .where(Notification.recipient_email == email, Notification.status != NotificationStatus.BUNDLED)
-            .order_by(Notification.id)
+            sa.select(Notification).where(Notification.recipient_email == email).order_by(Notification.id)
         )
     )
 
@@ -56,8 +54,9 @@ def test_thirty_reminders_to_one_person_go_out_as_one_list(personas, ctx):
     assert mail.subject == "【督办提醒】30项督办任务需要您关注（已逾期30项）"
     assert all(f"整改任务{n:02d}" in mail.body_text and f"/tasks/{t.id}" in mail.body_text for n, t in enumerate(tasks))
     assert [m.kind for m in mails_to("bob@example.gov.cn")] == ["reminders"]
-    bundled = db.session.scalars(sa.select(Notification).where(Notification.status == NotificationStatus.BUNDLED))
-    assert {n.bundle_id for n in bundled if n.recipient_email == "bob@example.gov.cn"} == {mail.id}
+    listed = db.session.scalars(sa.select(ListedReminder).where(ListedReminder.recipient_id == personas.bob.id)).all()
+    assert sorted(n.task_id for n in listed) == sorted(t.id for t in tasks)
+    assert {n.list_id for n in listed} == {mail.id}
 
 
 def test_one_reminder_alone_is_the_plain_single_task_mail(personas, ctx):
@@ -93,8 +92,9 @@ def test_the_task_still_shows_every_reminder_it_was_part_of(personas, ctx):
     task, _ = tasks_for_bob(personas, 2, DAY - timedelta(days=3))
     planner.queue_due(at_nine(DAY))
     planner.queue_due(at_nine(NEXT_DAY))
-    record = [row for row in chase_record(task) if isinstance(row, Notification) and row.kind == "overdue"]
-    assert len(record) == 2 and all(row.status == NotificationStatus.BUNDLED for row in record)
+    record = [row for row in chase_record(task) if isinstance(row, ListedReminder) and row.kind == "overdue"]
+    assert len(record) == 2 and all(row.list.kind == "reminders" for row in record)
+    assert record[0].list.status == NotificationStatus.PENDING
 
 
 def test_planning_costs_the_same_queries_for_ten_or_a_hundred_tasks(app, personas, ctx):
@@ -148,7 +148,7 @@ def test_a_long_group_lists_the_most_urgent_and_links_the_rest(personas, ctx, mo
     assert "另有2项，请在系统中查看：http://127.0.0.1:5000/tasks?light=red" in mail.body_text
     assert 'href="http://127.0.0.1:5000/tasks?light=red"' in mail.body_html
     # Each of the five is still its own row in the list, for its task's 催办记录.
-    assert len([n for n in chase_record(tasks[4]) if n.bundle_id == mail.id]) == 1
+    assert len([n for n in chase_record(tasks[4]) if isinstance(n, ListedReminder) and n.list_id == mail.id]) == 1
 
 
 def test_a_task_whose_own_policy_was_cleared_stores_no_policy(personas, ctx):
@@ -216,3 +216,22 @@ def test_a_deadline_typed_centuries_back_is_overdue_too(personas, ctx):
     [task] = tasks_for_bob(personas, 1, date(202, 6, 30))  # "0202-06-30": a slip of the keyboard
     kinds = {r.kind for r in planner.plan(at_nine(DAY)).reminders if r.task.id == task.id}
     assert "overdue" in kinds
+
+
+def test_the_task_page_and_the_outbox_show_the_list_that_carried_a_reminder(client, personas, app):
+    from tests.conftest import login
+
+    with app.app_context():
+        task, _ = tasks_for_bob(personas, 2, DAY - timedelta(days=3))
+        planner.queue_due(at_nine(DAY))
+        db.session.commit()
+        task_id = task.id
+        [mail] = mails_to("bob@example.gov.cn")
+        mail_id = mail.id
+    login(client, "alice@example.gov.cn")
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    record = page[page.index("催办记录</h2>") :]
+    assert "列入当日提醒汇总：【督办提醒】2项督办任务需要您关注" in record and "bob@example.gov.cn" in record
+    assert "待发送" in record  # the list's own state
+    outbox = client.get(f"/mail/?task={task_id}").get_data(as_text=True)
+    assert f"/mail/{mail_id}" in outbox

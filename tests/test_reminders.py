@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from tests.factories import make_task
 from tracker.extensions import db
-from tracker.models import Assignment, Notification, NotificationStatus, ProgressUpdate, ReminderMode, TaskState
+from tracker.models import (
+    Assignment,
+    ListedReminder,
+    Notification,
+    NotificationStatus,
+    ProgressUpdate,
+    ReminderMode,
+    TaskState,
+)
 from tracker.services import workflow
 from tracker.services.mail import planner as reminders
 
@@ -49,7 +58,7 @@ def task(personas, ctx):
 
 def walk(first: date = FIRST_DAY, last: date = LAST_DAY) -> dict[date, set[tuple[str, str]]]:
     """Run the planner at 08:00 and at 09:00 and 15:00 each day; what was queued, by day: each
-    reminder (the list mails that carry several to one person are left out here)."""
+    reminder, whether a mail of its own or a line of a day list (the list mails are left out)."""
     queued: dict[date, set[tuple[str, str]]] = defaultdict(set)
     day = first
     while day <= last:
@@ -57,14 +66,21 @@ def walk(first: date = FIRST_DAY, last: date = LAST_DAY) -> dict[date, set[tuple
             moment = datetime(day.year, day.month, day.day, hour_utc, 0, tzinfo=UTC)
             reminders.queue_due(moment)
         db.session.commit()
-        for kind, email in db.session.execute(
-            sa.select(Notification.kind, Notification.recipient_email).where(
-                Notification.kind != "reminders",
-                sa.func.date(Notification.created_at) == day.isoformat()
-                if db.engine.dialect.name == "sqlite"
-                else sa.cast(Notification.created_at, sa.Date) == day,
-            )
-        ):
+
+        def on_the_day(created_at: Any, day: date = day) -> sa.ColumnElement[bool]:
+            if db.engine.dialect.name == "sqlite":
+                return sa.func.date(created_at) == day.isoformat()
+            return sa.cast(created_at, sa.Date) == day
+
+        mails = sa.select(Notification.kind, Notification.recipient_email).where(
+            Notification.kind != "reminders", on_the_day(Notification.created_at)
+        )
+        listed = (
+            sa.select(ListedReminder.kind, Notification.recipient_email)
+            .join(Notification, Notification.id == ListedReminder.list_id)
+            .where(on_the_day(ListedReminder.created_at))
+        )
+        for kind, email in db.session.execute(sa.union_all(mails, listed)):
             queued[day].add((kind, email))
         day += timedelta(days=1)
     return queued

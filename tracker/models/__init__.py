@@ -3,7 +3,7 @@
 from tracker.models.audit import AuditEvent, SignInCounter
 from tracker.models.calendar import CalendarDay
 from tracker.models.drafts import Draft, DraftStructure, DraftVersion, VersionReason
-from tracker.models.outbox import Notification, NotificationStatus, OfflineChase, Setting
+from tracker.models.outbox import ListedReminder, Notification, NotificationStatus, OfflineChase, Setting
 from tracker.models.people import Department, ReminderMode, Role, User
 from tracker.models.reports import (
     ItemKind,
@@ -42,6 +42,7 @@ __all__ = [
     "ExtensionStatus",
     "ItemKind",
     "LinkStatus",
+    "ListedReminder",
     "Notification",
     "NotificationStatus",
     "OfflineChase",

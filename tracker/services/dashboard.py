@@ -172,7 +172,8 @@ def overview(user: User, as_of: date, calendar: WorkCalendar, *, lights_on: date
             sa.literal(grouping).label("grouping"),
             key.label("id"),
             name.label("name"),
-            *(sa.func.sum(parts.c[column]).label(column) for column in counts),
+            # As integers: PostgreSQL sums bigints as numeric, which the driver reads slowly as Decimal.
+            *(sa.cast(sa.func.sum(parts.c[column]), sa.BigInteger).label(column) for column in counts),
             sa.func.max(parts.c.last_update).label("last_update"),
         )
 

@@ -12,7 +12,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from tracker.extensions import db
-from tracker.models import AuditEvent, Notification, OfflineChase, ProgressUpdate, Task, UpdateKind, User
+from tracker.models import (
+    AuditEvent,
+    ListedReminder,
+    Notification,
+    OfflineChase,
+    ProgressUpdate,
+    Task,
+    UpdateKind,
+    User,
+)
 
 # Events whose content the progress update itself shows.
 SHOWN_AS_UPDATES = frozenset({"progress_recorded", "closure_submitted", "assist_reported"})
@@ -66,13 +75,18 @@ def co_department_reports(timeline: list[Entry]) -> list[tuple[str, list[Progres
     return sorted(by_department.items())
 
 
-def chase_record(task: Task) -> list[Notification | OfflineChase]:
-    """催办记录: every mail queued about the task (reminders, 催办, 催签…) and every chase
-    logged by hand, newest first."""
+def chase_record(task: Task) -> list[Notification | ListedReminder | OfflineChase]:
+    """催办记录: every mail queued about the task (reminders, 催办, 催签…), every reminder a
+    day list carried, and every chase logged by hand, newest first."""
     mails = db.session.scalars(sa.select(Notification).where(Notification.task_id == task.id)).all()
+    listed = db.session.scalars(
+        sa.select(ListedReminder).where(ListedReminder.task_id == task.id).options(selectinload(ListedReminder.list))
+    ).all()
     chases = db.session.scalars(
         sa.select(OfflineChase).where(OfflineChase.task_id == task.id).options(selectinload(OfflineChase.actor))
     ).all()
-    return sorted(
-        [*mails, *chases], key=lambda r: r.happened_at if isinstance(r, OfflineChase) else r.created_at, reverse=True
-    )
+
+    def when(row: Notification | ListedReminder | OfflineChase) -> datetime:
+        return row.happened_at if isinstance(row, OfflineChase) else row.created_at
+
+    return sorted([*mails, *listed, *chases], key=when, reverse=True)

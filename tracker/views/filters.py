@@ -134,7 +134,6 @@ MAIL_STATUS_NAMES = {
     "cancelled": N_("已作废"),
     "held": N_("待每周汇总"),
     "digested": N_("已汇入每周汇总"),
-    "bundled": N_("已汇入当日提醒汇总"),
 }
 
 

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from tracker.clock import utcnow
 from tracker.extensions import db, login_manager
-from tracker.models import Notification, NotificationStatus, Task, User
+from tracker.models import ListedReminder, Notification, NotificationStatus, Task, User
 from tracker.policy import Action, require
 from tracker.services.mail import sender
 from tracker.views import mail_forms as forms
@@ -57,12 +57,8 @@ def unread_mail_count() -> int:
 
 
 def _own() -> sa.ColumnElement[bool]:
-    """The signed-in user's notifications; voided ones (cancelled reminders) are not shown, nor
-    the reminders a list mail carried (the list is shown)."""
-    return sa.and_(
-        Notification.recipient_id == current_user.id,
-        Notification.status.not_in([NotificationStatus.CANCELLED, NotificationStatus.BUNDLED]),
-    )
+    """The signed-in user's notifications; voided ones (cancelled reminders) are not shown."""
+    return sa.and_(Notification.recipient_id == current_user.id, Notification.status != NotificationStatus.CANCELLED)
 
 
 def load_notification(notification_id: int) -> Notification:
@@ -86,7 +82,8 @@ def load_own_notification(notification_id: int) -> Notification:
 
 @bp.route("/")
 def index() -> str:
-    """The outbox, newest first, filtered by status, kind, recipient (address or name) and task."""
+    """The outbox, newest first, filtered by status, kind, recipient (address or name) and task
+    (its own mails and the day lists that carried it)."""
     form = forms.FilterForm(request.args)
     filters = form.values()
     query = sa.select(Notification)
@@ -99,7 +96,8 @@ def index() -> str:
         named = sa.select(User.id).where(User.name.ilike(pattern))
         query = query.where(sa.or_(Notification.recipient_email.ilike(pattern), Notification.recipient_id.in_(named)))
     if "task" in filters:
-        query = query.where(Notification.task_id == filters["task"])
+        lists = sa.select(ListedReminder.list_id).where(ListedReminder.task_id == filters["task"])
+        query = query.where(sa.or_(Notification.task_id == filters["task"], Notification.id.in_(lists)))
     page = db.paginate(
         query.order_by(Notification.created_at.desc(), Notification.id.desc()),
         per_page=MAILS_PER_PAGE,

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.database import json_table
 from tracker.extensions import db
-from tracker.models import Notification, NotificationStatus, ReminderMode, Task
+from tracker.models import ListedReminder, Notification, NotificationStatus, ReminderMode, Task
 from tracker.models.types import UTCDateTime
 from tracker.services.mail import messages
 from tracker.services.mail.catalogue import DEADLINE_KINDS, goes_to_digest
@@ -49,30 +49,35 @@ def queue(messages: Iterable[Message], now: datetime) -> int:
     return len(new)
 
 
-# Held while one planner queues reminders (PostgreSQL): a second planner waits, then finds them known.
+# Held while one planner plans and queues reminders (PostgreSQL): a second waits, then finds them known.
 PLANNING_LOCK = 0x7472_6D64  # "trmd"
 
 
+def lock_planning() -> None:
+    """Wait for any other planner to commit, and keep them waiting until this transaction ends
+    (PostgreSQL; SQLite lets one writer in at a time anyway)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(PLANNING_LOCK)))
+
+
 def queue_reminders(reminders: Sequence[Reminder], now: datetime, *, only_new: bool = False) -> int:
-    """Queue the planned reminders as one mail per person. Each reminder is its own outbox row
-    (its dedup key makes a repeat a no-op, and its task's 催办记录 finds it): a person's only new
-    reminder is that person's mail; several become one mail listing them, each row pointing at
-    it; a digest user's digest-able kinds are held for the digest. A plan that finds nothing new
-    costs one query; else a handful whatever the number. ``only_new``: the reminders were planned
-    as the ones the outbox lacked (they are checked again only under the planning lock). Returns
+    """Queue the planned reminders as one mail per person: a person's only new reminder is that
+    person's mail; several become one mail listing them, each recorded as a
+    :class:`ListedReminder` of that list (its dedup key makes a repeat a no-op, and its task's
+    催办记录 finds it); a digest user's digest-able kinds are held for the digest. A plan that
+    finds nothing new costs one query; else a handful whatever the number. ``only_new``: the
+    reminders were planned under :func:`lock_planning` as the ones the outbox lacked. Returns
     how many reminders were new."""
     if not reminders:
         return 0
     fresh = list(reminders)
     if not only_new:
         unknown = unknown_keys([r.dedup_key for r in fresh])
-        fresh = [r for r in fresh if r.dedup_key in unknown]
-        if not fresh:
+        if not unknown:
             return 0  # a plan that finds nothing new: the one query above
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(PLANNING_LOCK)))
-        # Another planner may have queued some since they were planned.
-        unknown = unknown_keys([r.dedup_key for r in fresh])
+        lock_planning()
+        if db.session.get_bind().dialect.name == "postgresql":
+            unknown = unknown_keys([r.dedup_key for r in fresh])  # another may have queued some meanwhile
         fresh = [r for r in fresh if r.dedup_key in unknown]
     by_person: dict[int, list[Reminder]] = {}
     for reminder in fresh:
@@ -86,20 +91,57 @@ def queue_reminders(reminders: Sequence[Reminder], now: datetime, *, only_new: b
         for batch in batches
     ]
     list_ids = _insert([_mail_row(mail) for mail in lists], now)
-    bundle_of = {
-        reminder.dedup_key: list_ids.get(mail.dedup_key)
+    listed = [
+        {
+            "dedup_key": reminder.dedup_key,
+            "kind": reminder.kind.value,
+            "task_id": reminder.task.id,
+            "recipient_id": reminder.recipient.id,
+            "list_id": list_id,
+        }
         for mail, batch in zip(lists, batches, strict=True)
+        if (list_id := list_ids.get(mail.dedup_key)) is not None
         for reminder in batch
-    }
-    rows = []
-    for reminder in fresh:
-        if reminder.held:
-            rows.append(_mail_row(reminder.message()) | {"status": NotificationStatus.HELD.value})
-        elif reminder.dedup_key not in bundle_of:
-            rows.append(_mail_row(reminder.message()))  # the person's only one: a mail of its own
-        elif (bundle := bundle_of[reminder.dedup_key]) is not None:
-            rows.append(_bundled_row(reminder, bundle))
-    return _insert_counting(rows, now)
+    ]
+    alone = [
+        _mail_row(reminder.message()) | ({"status": NotificationStatus.HELD.value} if reminder.held else {})
+        for reminder in fresh
+        if reminder.held or len(by_person[reminder.recipient.id]) == 1
+    ]
+    return _insert_counting(alone, now) + _insert_listed(listed, now)
+
+
+def is_known(dedup_key: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    """Whether a reminder or mail of this dedup key was queued: as an outbox row, or as a line of
+    a day list."""
+    return sa.or_(
+        sa.select(Notification.id).where(Notification.dedup_key == dedup_key).exists(),
+        sa.select(ListedReminder.dedup_key).where(ListedReminder.dedup_key == dedup_key).exists(),
+    )
+
+
+LISTED_COLUMNS: dict[str, Any] = {
+    "dedup_key": sa.String,
+    "kind": sa.String,
+    "task_id": sa.Integer,
+    "recipient_id": sa.Integer,
+    "list_id": sa.Integer,
+}
+
+
+def _insert_listed(rows: list[dict[str, Any]], now: datetime) -> int:
+    """Record the reminders the day lists carried, in one statement; returns how many were new."""
+    if not rows:
+        return 0
+    source = json_table(rows, LISTED_COLUMNS, "source")
+    chosen = sa.select(*source.c, sa.literal(now, UTCDateTime)).where(sa.true())  # WHERE true: as below
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(ListedReminder)
+        .from_select([*LISTED_COLUMNS, "created_at"], chosen)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+    )
+    return db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
 # What a queued row says; the rest (attempts, times) follows from its status and the moment.
@@ -113,7 +155,6 @@ ROW_COLUMNS: dict[str, Any] = {
     "body_text": sa.Text,
     "body_html": sa.Text,
     "status": sa.String,
-    "bundle_id": sa.Integer,
 }
 
 
@@ -159,7 +200,6 @@ def _mail_row(message: Message) -> dict[str, Any]:
         "body_text": message.body_text,
         "body_html": message.body_html,
         "status": NotificationStatus.PENDING.value,
-        "bundle_id": None,
     }
 
 
@@ -169,28 +209,10 @@ def unknown_keys(keys: list[str]) -> set[str]:
     ones come back, so a tick that finds nothing new reads nothing)."""
     if db.session.get_bind().dialect.name == "postgresql":
         keys_array = sa.literal(keys, type_=postgresql.ARRAY(sa.String))
-        listed = sa.func.unnest(keys_array).table_valued("value").render_derived(name="listed")
+        asked = sa.func.unnest(keys_array).table_valued("value").render_derived(name="asked")
     else:
-        listed = sa.func.json_each(json.dumps(keys)).table_valued("value")
-    known = sa.select(Notification.id).where(Notification.dedup_key == listed.c.value)
-    return set(db.session.scalars(sa.select(listed.c.value).where(~known.exists())))
-
-
-def _bundled_row(reminder: Reminder, bundle_id: int) -> dict[str, Any]:
-    """A reminder's row when the day's list to its person carries it: the row says in a line what
-    it is about and points at the list."""
-    return {
-        "kind": reminder.kind.value,
-        "dedup_key": reminder.dedup_key,
-        "task_id": reminder.task.id,
-        "recipient_id": reminder.recipient.id,
-        "recipient_email": reminder.recipient.email,
-        "subject": reminder.item().line[:300],
-        "body_text": "",
-        "body_html": "",
-        "status": NotificationStatus.BUNDLED.value,
-        "bundle_id": bundle_id,
-    }
+        asked = sa.func.json_each(json.dumps(keys)).table_valued("value")
+    return set(db.session.scalars(sa.select(asked.c.value).where(~is_known(asked.c.value))))
 
 
 def held_by_recipient() -> dict[int, list[Notification]]:

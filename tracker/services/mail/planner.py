@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 from tracker.clock import local_date, local_zone
 from tracker.database import days_between, json_table, local_day
 from tracker.extensions import db
-from tracker.models import OPEN_STATES, Assignment, Department, Notification, ReminderMode, Task, TaskState, User
+from tracker.models import OPEN_STATES, Assignment, Department, ReminderMode, Task, TaskState, User
 from tracker.models.types import UTCDateTime
 from tracker.services import deadlines, staffing
 from tracker.services.mail import messages, outbox
@@ -199,7 +199,9 @@ def plan(now: datetime, calendar: WorkCalendar | None = None, *, only_new: bool 
 
 
 def queue_due(now: datetime, calendar: WorkCalendar | None = None) -> int:
-    """Plan what is due at ``now`` and queue it; returns how many reminders and mails were new."""
+    """Plan what is due at ``now`` and queue it; returns how many reminders and mails were new.
+    Another planner waits until this one's transaction ends, then finds these known."""
+    outbox.lock_planning()
     return queue(plan(now, calendar, only_new=True), now, only_new=True)
 
 
@@ -313,7 +315,7 @@ def _due_rows(today: date, schedules: dict[int, _Schedule], *, only_new: bool) -
         r.task_id, sa.case({kind.value: n for n, kind in enumerate(DEADLINE_KINDS)}, value=r.kind), r.recipient_id
     )
     if only_new:
-        query = query.where(~sa.select(Notification.id).where(Notification.dedup_key == dedup_key).exists())
+        query = query.where(~outbox.is_known(dedup_key))
     return db.session.execute(query).all()
 
 
