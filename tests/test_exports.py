@@ -190,6 +190,21 @@ def test_it_exports_only_what_the_filter_in_the_query_string_keeps(client, scene
     assert {row[3] for row in rows} == {"治安支队"}
 
 
+def test_it_says_the_filter_in_chinese_in_the_print_footer_whatever_the_language(app, client, scene, personas):
+    with app.app_context():
+        db.session.get(User, personas.alice.id).locale = "en"
+        db.session.commit()
+    login(client, "alice@example.gov.cn")
+    query = f"?department={scene.bob_dept}&state=in_progress"
+
+    sheet = load_workbook(io.BytesIO(client.get(f"{XLSX}{query}").data)).active
+
+    assert "Lead department: 交警支队" in client.get(f"{PRINT}{query}").get_data(as_text=True)
+    assert sheet.oddHeader.left.text == "整改督办台账（截至2026年6月1日）"
+    assert sheet.oddFooter.left.text == "筛选条件：牵头单位：交警支队；状态：进行中"
+    assert sheet.oddFooter.right.text == "第 &P 页，共 &N 页"
+
+
 SHORTCOMING_ROW = (MEASURE_TITLE, date(2026, 6, 30))  # its 整改措施 is the linked measure
 MEASURE_ROW = (MEASURE_TITLE, date(2026, 5, 20))
 
@@ -229,6 +244,7 @@ def test_it_downloads_the_ledger_as_csv_with_a_bom(client, scene):
 
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"].count("charset=utf-8") == 1
     assert "20260601.csv" in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
@@ -320,7 +336,8 @@ def east_asian_font(element) -> str | None:
 
 
 def table_texts(table) -> list[list[str]]:
-    return [[cell.text for cell in row.cells] for row in table.rows]
+    """The cells' texts; a header broken over two lines reads as one."""
+    return [[cell.text.replace("\n", "") for cell in row.cells] for row in table.rows]
 
 
 def test_it_writes_the_bulletin_with_the_figures_counted_by_hand(client, scene):
@@ -459,7 +476,7 @@ def row(**overrides) -> ledger.LedgerRow:
 def test_it_never_lets_a_cell_become_a_formula():
     rows = [row(measure='=HYPERLINK("http://evil")', progress="+1", remarks="@SUM(A1)")]
 
-    sheet = load_workbook(io.BytesIO(ledger.write_xlsx(rows, "台账", TODAY))).active
+    sheet = load_workbook(io.BytesIO(ledger.write_xlsx(rows, "台账", TODAY, "筛选条件：全部任务"))).active
     parsed = next(csv.reader(io.StringIO(ledger.write_csv(rows).decode("utf-8-sig").splitlines()[1])))
 
     assert sheet["C3"].data_type == "s" and sheet["C3"].value == '=HYPERLINK("http://evil")'
@@ -469,11 +486,44 @@ def test_it_never_lets_a_cell_become_a_formula():
 def test_it_keeps_markup_and_line_breaks_and_drops_control_characters_in_the_workbook():
     rows = [row(problem="<b>甲 & 乙</b>\n第二行", measure="含\x01控制符", deadline=None)]
 
-    sheet = load_workbook(io.BytesIO(ledger.write_xlsx(rows, "台账", TODAY))).active
+    sheet = load_workbook(io.BytesIO(ledger.write_xlsx(rows, "台账", TODAY, "筛选条件：全部任务"))).active
 
     assert sheet["B3"].value == "<b>甲 & 乙</b>\n第二行"
     assert sheet["C3"].value == "含控制符"
     assert sheet["G3"].value is None
+
+
+def test_it_counts_at_least_the_lines_excel_wraps_a_text_to():
+    assert ledger.wrapped_lines("", 10) == 1
+    assert ledger.wrapped_lines("交警支队", 11) == 1
+    assert ledger.wrapped_lines("第一行\n第二行\r\n第三行", 30) == 3
+    # Excel sets 11 Chinese characters on a line 24 units wide: 168 px less about 4 px of margins,
+    # 14.7 px a character.
+    assert 6 <= ledger.wrapped_lines("整" * 60, 24) <= 7
+
+
+def test_it_writes_rows_as_high_as_their_wrapped_text():
+    rows = [row(progress="第一行\n第二行\n第三行"), row(measure="整改措施" * 20), row()]
+
+    sheet = load_workbook(io.BytesIO(ledger.write_xlsx(rows, "台账", TODAY, "筛选条件：全部任务"))).active
+
+    line = 15  # pt, a line of 11-pt text in Excel
+    heights = [sheet.row_dimensions[number].height for number in range(1, 6)]
+    assert heights[0] >= 16 / 11 * line and heights[1] >= line  # the title and the header
+    assert heights[2] >= 3 * line
+    assert heights[3] >= 7 * line  # 80 characters, 12 a line in column C (26 units)
+    assert line <= heights[4] < 2 * line
+
+
+def test_it_prints_at_9_pt_or_more_with_the_header_row_and_the_filter_on_every_page():
+    sheet = load_workbook(io.BytesIO(ledger.write_xlsx([row()], "台账", TODAY, "筛选条件：关键词：A&B"))).active
+
+    assert sheet.page_setup.scale * ledger.BODY_SIZE >= 9 * 100
+    assert not sheet.sheet_properties.pageSetUpPr.fitToPage  # never shrunk to fit the page
+    assert sheet.page_setup.orientation == "landscape"
+    assert (sheet.print_title_rows, sheet.print_title_cols) == ("$2:$2", "$A:$A")
+    assert sheet.oddFooter.left.text == "筛选条件：关键词：A&&B"  # a lone & would start a code
+    assert ledger.describe_filter([]) == "筛选条件：全部任务"
 
 
 def test_it_formats_rates_as_percentages_or_a_dash():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -44,7 +45,7 @@ from tracker.models import (
     User,
     task_co_departments,
 )
-from tracker.names import STATE_NAMES
+from tracker.names import STATE_NAMES, chinese_date
 from tracker.services.deadlines import Standing, stale_after_days
 from tracker.services.deadlines import standing as deadline_standing
 from tracker.services.workdays import WorkCalendar
@@ -62,7 +63,10 @@ HEADERS = (
     "是否销号",
     "备注",
 )
-COLUMN_WIDTHS = (6, 30, 36, 14, 16, 10, 13, 36, 26, 8, 24)  # in characters, Latin width
+# In Excel's width units, the width of a digit of the body font (Calibri 11: 7 px, 5.25 pt). Narrow
+# enough that the eleven columns fit across A4 landscape at a print scale that keeps the text at
+# 9 pt or more (``print_scale``); long texts wrap onto more lines instead.
+COLUMN_WIDTHS = (6, 24, 26, 11, 12, 8, 12, 28, 18, 10, 14)
 DEADLINE_COLUMN = HEADERS.index("完成时限")
 # Fills of the deadline cell by light; light enough that the text stays readable when printed.
 LIGHT_FILLS = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE", "grey": "D9D9D9"}
@@ -179,10 +183,6 @@ def _co_departments(matching: Select[tuple[int]]) -> dict[int, list[str]]:
     for task_id, name in rows:
         names[task_id].append(name)
     return names
-
-
-def chinese_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _among(column: sa.ColumnElement[int], ids: Iterable[int]) -> ColumnElement[bool]:
@@ -316,6 +316,89 @@ def _remarks(task: sa.Row[Any]) -> str:
 # --- files ----------------------------------------------------------------------------------
 
 
+# Row heights. Office suites do not size a row to its wrapped text when they open a file
+# (LibreOffice and WPS show the first line only), so each row's height is written.
+BODY_SIZE = 11  # pt: the cells' font, the workbook's default (Calibri 11)
+TITLE_SIZE = 16  # pt
+FULL_WIDTH = 2.1  # width units of a Chinese (full-width) character at 11 pt: 14.7 px against a 7-px digit
+HALF_WIDTH = 1.0  # width units of a Latin letter, digit or half-width mark
+CELL_MARGIN = 1.0  # width units of a column that its cells' inner margins take from the text
+LINE_SPACING = 1.45  # em: LibreOffice sets Chinese at 11 pt (Noto Sans CJK) 16 pt apart; 等线 and 宋体 less
+ROW_PADDING = 4  # pt, above the first line and below the last
+MAX_ROW_HEIGHT = 409  # pt, the most Excel allows: a longer text is cut off in the cell
+# UTF-8 bytes to themselves if printable ASCII, else to a space: a text so translated splits into
+# its Latin words (and numbers), which a wrap does not break.
+LATIN_WORDS_ONLY = bytes(byte if 0x21 <= byte <= 0x7E else 0x20 for byte in range(256))
+
+# Printing on A4 landscape: at a fixed scale, never shrunk to one page's width below 9 pt; columns
+# that do not fit run on to a page to the right, with the 序号 column and the header repeated.
+MIN_PRINTED_SIZE = 9  # pt
+A4_LANDSCAPE_WIDTH = 841.89  # pt
+SIDE_MARGIN = 0.5  # inch, left and right
+POINTS_PER_WIDTH_UNIT = 5.25  # a 7-px digit at 96 px to the inch
+PAGE_NUMBERS = "第 &P 页，共 &N 页"
+HEADER_FOOTER_LIMIT = 60  # characters of a print header's or footer's text: clear of the page numbers
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """The lines ``text`` takes wrapped in a column ``width`` units wide (at least one).
+
+    A unit is the width of a digit of the body font; a Chinese character takes ``FULL_WIDTH``
+    of them, any narrower character ``HALF_WIDTH``, and each line break starts a new line. A
+    line is taken to hold its room less the most a wrap can leave unused at its end, one
+    Chinese character or the longest Latin word (a wrap never splits one): the count errs by a
+    line too many rather than too few. The characters are counted and measured through the
+    UTF-8 bytes (three to a Chinese character, one to an ASCII one), not one by one: a
+    10,000-row export has 110,000 cells."""
+    room = max(width - CELL_MARGIN, FULL_WIDTH)
+    if len(text) * FULL_WIDTH <= room and "\n" not in text and "\r" not in text:
+        return 1  # however wide its characters: most cells
+    lines = 0
+    for paragraph in text.splitlines():
+        encoded = paragraph.encode("utf-8")
+        wide = (len(encoded) - len(paragraph)) / 2
+        units = (len(paragraph) - wide) * HALF_WIDTH + wide * FULL_WIDTH
+        if units <= room:
+            lines += 1
+            continue
+        longest_word = max(map(len, encoded.translate(LATIN_WORDS_ONLY).split()), default=0) * HALF_WIDTH
+        lost_at_line_end = min(max(FULL_WIDTH, longest_word), room / 2)
+        lines += math.ceil(units / (room - lost_at_line_end))
+    return lines
+
+
+def row_height(lines: int, size: float = BODY_SIZE) -> int:
+    """Points of a row of ``lines`` lines of text of ``size`` points, at most Excel's maximum."""
+    return min(math.ceil(lines * size * LINE_SPACING + ROW_PADDING), MAX_ROW_HEIGHT)
+
+
+def texts_height(texts: Sequence[str]) -> int:
+    """Points of a row with ``texts`` in its columns, by the column that needs most lines."""
+    return row_height(max(map(wrapped_lines, texts, COLUMN_WIDTHS)))
+
+
+def print_scale(widths: Sequence[float] = COLUMN_WIDTHS) -> int:
+    """The print scale (per cent) that fits columns of ``widths`` across A4 landscape, but never
+    below the scale that prints the body text at ``MIN_PRINTED_SIZE``, nor above 100."""
+    printable = A4_LANDSCAPE_WIDTH - 2 * SIDE_MARGIN * 72
+    fitting = math.floor(printable / (sum(widths) * POINTS_PER_WIDTH_UNIT) * 100)
+    return max(math.ceil(MIN_PRINTED_SIZE / BODY_SIZE * 100), min(100, fitting))
+
+
+def describe_filter(conditions: Sequence[str]) -> str:
+    """The list's filter as the print page says it: "筛选条件：牵头单位：交警支队；状态：进行中",
+    or "筛选条件：全部任务"; ``conditions`` in Chinese."""
+    return "筛选条件：" + (SEPARATOR.join(conditions) or "全部任务")
+
+
+def _header_footer_text(text: str) -> str:
+    """``text`` for a print header or footer: at most ``HEADER_FOOTER_LIMIT`` characters, and its
+    ampersands doubled (a single one starts a code there, such as &P for the page number)."""
+    if len(text) > HEADER_FOOTER_LIMIT:
+        text = text[: HEADER_FOOTER_LIMIT - 1] + "…"
+    return text.replace("&", "&&")
+
+
 FIRST_DATA_ROW = 3  # row 1 the title, row 2 the header
 HEADER_ROW = FIRST_DATA_ROW - 1
 LAST_COLUMN = get_column_letter(len(HEADERS))
@@ -325,14 +408,17 @@ SHEET_PART = "xl/worksheets/sheet1.xml"
 ZIP_LEVEL = 1  # fastest: the sheet XML is repetitive and shrinks tenfold even so
 
 
-def write_xlsx(rows: Sequence[LedgerRow], title: str, today: date) -> bytes:
+def write_xlsx(rows: Sequence[LedgerRow], title: str, today: date, filter_description: str) -> bytes:
     """The ledger as a workbook: a title row, the header row frozen and repeated on every printed
-    page, text wrapped, deadlines as date cells filled with the colour of the light.
+    page, text wrapped in rows as high as their text, deadlines as date cells filled with the
+    colour of the light. The print has the title and ``filter_description`` (what the list was
+    filtered by, see ``describe_filter``) in its header and footer, with the page numbers.
 
     openpyxl makes the workbook (styles, widths, panes, page setup, the title and header rows);
     the data rows are then written straight into its sheet XML. openpyxl spends about 25 µs on
     each cell even in write-only mode, 2.6 s for 10,000 rows of 11 cells, far too slow for an
-    export a user waits for; the rows written here take about a tenth of that.
+    export a user waits for; the rows written here, their heights estimated on the way, take
+    about a sixth of that.
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("整改督办台账")
@@ -340,11 +426,16 @@ def write_xlsx(rows: Sequence[LedgerRow], title: str, today: date) -> bytes:
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = f"A{FIRST_DATA_ROW}"  # below the title and the header
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.print_title_cols = "A:A"  # 序号, on a page to the right
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.scale = print_scale()
+    sheet.page_setup.pageOrder = "overThenDown"  # a row's page to the right comes next
+    sheet.page_margins.left = sheet.page_margins.right = SIDE_MARGIN
+    heading_text = f"{title}（截至{chinese_date(today)}）"
+    sheet.oddHeader.left.text = _header_footer_text(heading_text)
+    sheet.oddFooter.left.text = _header_footer_text(filter_description)
+    sheet.oddFooter.right.text = PAGE_NUMBERS
     last_cell = f"{LAST_COLUMN}{len(rows) + HEADER_ROW}"
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_cell}"
 
@@ -352,13 +443,16 @@ def write_xlsx(rows: Sequence[LedgerRow], title: str, today: date) -> bytes:
     border = Border(left=edge, right=edge, top=edge, bottom=edge)
     wrap = Alignment(wrap_text=True, vertical="top")
     centred = Alignment(horizontal="center", vertical="top", wrap_text=True)
-    heading = WriteOnlyCell(sheet, f"{title}（截至{chinese_date(today)}）")
-    heading.font = Font(bold=True, size=16)
+    heading = WriteOnlyCell(sheet, heading_text)
+    heading.font = Font(bold=True, size=TITLE_SIZE)
+    # A write-only sheet writes a row's height when it is set before the row is appended.
+    sheet.row_dimensions[1].height = row_height(1, TITLE_SIZE)
     sheet.append([heading])
+    sheet.row_dimensions[HEADER_ROW].height = texts_height(HEADERS)
     header = []
     for text in HEADERS:
         cell = WriteOnlyCell(sheet, text)
-        cell.font, cell.alignment, cell.border = Font(bold=True), centred, border
+        cell.font, cell.alignment, cell.border = Font(bold=True, size=BODY_SIZE), centred, border
         cell.fill = PatternFill("solid", fgColor="F2F2F2")
         header.append(cell)
     sheet.append(header)
@@ -392,13 +486,14 @@ def _style_id(
 
 
 def _sheet_rows(rows: Sequence[LedgerRow], column_styles: list[int], date_styles: dict[str, int]) -> list[str]:
-    """SpreadsheetML ``<row>`` elements: text as inline strings (never formulas), the number as a
-    number, the deadline as a date serial."""
+    """SpreadsheetML ``<row>`` elements as high as their wrapped text: text as inline strings
+    (never formulas), the number as a number, the deadline as a date serial."""
     deadline_letter = _COLUMN_LETTERS[DEADLINE_COLUMN]
     parts = []
     for index, row in enumerate(rows, start=FIRST_DATA_ROW):
         cells = []
-        for column, text in enumerate(row.texts()):
+        texts = row.texts()
+        for column, text in enumerate(texts):
             ref = f"{_COLUMN_LETTERS[column]}{index}"
             if column == 0:
                 cells.append(f'<c r="{ref}" s="{column_styles[0]}"><v>{row.number}</v></c>')
@@ -417,7 +512,8 @@ def _sheet_rows(rows: Sequence[LedgerRow], column_styles: list[int], date_styles
                 )
             else:
                 cells.append(f'<c r="{ref}" s="{column_styles[column]}"/>')  # empty, but bordered
-        parts.append(f'<row r="{index}">{"".join(cells)}</row>')
+        height = texts_height(texts)
+        parts.append(f'<row r="{index}" ht="{height}" customHeight="1">{"".join(cells)}</row>')
     return parts
 
 

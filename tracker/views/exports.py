@@ -9,12 +9,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from tracker.clock import local_today, local_zone
 from tracker.extensions import db
+from tracker.i18n import DEFAULT_LOCALE
 from tracker.models import Department, SourceReport, User
 from tracker.policy import Action, require, visible_departments, visible_people
 from tracker.services import bulletin, dashboard, deadlines, ledger, task_query
@@ -74,8 +76,10 @@ def too_many_rows(error: TooManyRows) -> tuple[str, int]:
 @bp.route("/tasks/export.xlsx")
 @login_required
 def tasks_xlsx() -> Response:
-    rows, _wanted, today = _ledger_rows()
-    content = ledger.write_xlsx(rows, LEDGER_TITLE, today)
+    rows, wanted, today = _ledger_rows()
+    with force_locale(DEFAULT_LOCALE):  # the 台账 is an official record, in Chinese whatever the user reads
+        conditions = describe(wanted)
+    content = ledger.write_xlsx(rows, LEDGER_TITLE, today, ledger.describe_filter(conditions))
     return attachment(content, XLSX_TYPE, f"{LEDGER_TITLE}-{today:%Y%m%d}.xlsx")
 
 
