@@ -129,7 +129,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PASSWORD", "", "Password of `TRACKER_SMTP_USER`."),
     Setting("SMTP_FROM", "整改督办台账 <noreply@localhost>", "Sender of every mail; its domain ends the Message-IDs."),
     Setting("SMTP_TIMEOUT", 10.0, "Seconds to wait for the mail server before the attempt counts as failed.", float),
-    Setting("BASE_URL", "http://127.0.0.1:5000", "Address of the application as users reach it, for links in mail."),
+    Setting(
+        "BASE_URL",
+        "http://127.0.0.1:5000",
+        "Address of the application as users reach it, for links in mail and in the calendar feed (and its event ids).",
+    ),
     Setting(
         "LOG_FORMAT",
         "plain",

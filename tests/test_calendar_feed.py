@@ -19,6 +19,14 @@ from tracker.services import calendar_feed
 TODAY = date(2026, 6, 1)  # the frozen clock's date in Shanghai, for the service-level tests
 DEADLINE = date(2026, 6, 30)
 FEED_URL = re.compile(r'value="http://localhost(/feed/[A-Za-z0-9_-]+\.ics)"')
+BASE_URL = "https://dbtz.example.gov.cn"
+
+
+@pytest.fixture(autouse=True)
+def _base_url(app, monkeypatch):
+    """Links and UIDs follow TRACKER_BASE_URL (written with a trailing slash, as people do), not
+    the host the tests fetch the feed at (localhost)."""
+    monkeypatch.setitem(app.config, "BASE_URL", BASE_URL + "/")
 
 
 def _issue(client) -> str:
@@ -48,7 +56,7 @@ def _uids(calendar: Calendar) -> set[str]:
 
 
 def _uid(task_id: int) -> str:
-    return f"task-{task_id}@localhost"
+    return f"task-{task_id}@dbtz.example.gov.cn"
 
 
 @pytest.fixture
@@ -114,7 +122,7 @@ def test_it_serves_the_deadlines_as_all_day_events_with_a_reminder_the_day_befor
     start, end = event["DTSTART"].dt, event["DTEND"].dt
     assert type(start) is date and start == DEADLINE  # all day: a date, not a datetime
     assert type(end) is date and end == DEADLINE + timedelta(days=1)
-    task_url = f"http://localhost/tasks/{scenario['carols']}"
+    task_url = f"{BASE_URL}/tasks/{scenario['carols']}"
     assert str(event["URL"]) == task_url
     description = str(event["DESCRIPTION"])
     assert "交警支队" in description and "进行中" in description and "40%" in description and task_url in description
@@ -128,6 +136,23 @@ def test_it_serves_the_deadlines_as_all_day_events_with_a_reminder_the_day_befor
     milestone = events[_uid(scenario["milestone"])]
     assert milestone["DTSTART"].dt == date(2026, 6, 15)
     assert "所属任务：规范交通执法" in str(milestone["DESCRIPTION"])
+
+
+def test_the_feed_is_the_same_at_every_host_name_the_server_answers_to(app, client, personas, scenario):
+    """A client that reaches the server by two names (the intranet's, the VPN's) must not see
+    every deadline twice: the feed follows TRACKER_BASE_URL, not the Host header."""
+    login(client, "bob@example.gov.cn")
+    path = _issue(client)
+    fetched = [app.test_client().get(path, headers={"Host": host}) for host in ("10.8.0.12:8080", "dbtz.intranet")]
+    assert all(r.status_code == 200 for r in fetched)
+    assert fetched[0].data == fetched[1].data
+    calendar = Calendar.from_ical(fetched[0].data)
+    assert _uids(calendar) == {_uid(scenario[name]) for name in ("carols", "milestone", "bobs")}
+    assert str(calendar["UID"]) == f"calendar-{personas.bob.id}@dbtz.example.gov.cn"
+    assert {str(event["URL"]) for event in calendar.events} == {
+        f"{BASE_URL}/tasks/{scenario[name]}" for name in ("carols", "milestone", "bobs")
+    }
+    assert all(r.headers["Content-Type"].count("charset=utf-8") == 1 for r in fetched)
 
 
 @pytest.mark.parametrize(
@@ -264,7 +289,7 @@ def test_it_reads_the_feed_in_a_fixed_number_of_queries(app, client, personas):
 
 
 def _feed(user: User) -> Calendar:
-    return Calendar.from_ical(calendar_feed.feed_for(user, TODAY, task_url=lambda i: f"https://t.example/tasks/{i}"))
+    return Calendar.from_ical(calendar_feed.feed_for(user, TODAY))
 
 
 @pytest.mark.parametrize("persona", ["alice", "erin", "frank"])
@@ -281,8 +306,8 @@ def test_it_gives_oversight_roles_the_top_level_tasks_due_around_today(ctx, pers
     make_task(deadline=None)
     user = db.session.get(User, getattr(personas, persona).id)
     uids = _uids(_feed(user))
-    assert uids == {f"task-{i}@tracker" for i in inside}
-    assert not uids & {f"task-{i}@tracker" for i in outside}
+    assert uids == {_uid(i) for i in inside}
+    assert not uids & {_uid(i) for i in outside}
 
 
 def test_it_caps_an_oversight_feed_at_the_nearest_deadlines(ctx, personas, monkeypatch):
@@ -320,6 +345,6 @@ def test_an_old_address_does_not_come_back_with_a_reactivated_account(app, clien
 def test_it_leaves_control_characters_out_of_the_feed(ctx, personas):
     title = "规范\x07执法\x1b[31m程序\x0c"  # (PostgreSQL stores no NUL; the guards refuse it at the door)
     make_task(title=title, deadline=TODAY + timedelta(days=3), lead_department_id=personas.bob_dept.id)
-    raw = calendar_feed.feed_for(db.session.get(User, personas.alice.id), TODAY, task_url=lambda i: f"/tasks/{i}")
+    raw = calendar_feed.feed_for(db.session.get(User, personas.alice.id), TODAY)
     assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", raw)
     assert "规范执法[31m程序" in raw.decode()

@@ -46,7 +46,7 @@ def test_it_chases_the_head_after_two_working_days(personas, ctx):
     [mail] = _chases()
     assert mail.recipient_email == "bob@example.gov.cn" and mail.task_id == task.id
     assert mail.subject == "【催签】强化部门联动，打击违法犯罪"
-    assert "2026年09月30日交办" in mail.body_text
+    assert "2026年9月30日交办" in mail.body_text
 
 
 def test_it_chases_once_a_day(personas, ctx):

@@ -184,11 +184,55 @@ def test_the_exports_open_back(client, demo):
     assert "年法治政府建设年度报告（草稿）" in document.paragraphs[0].text
     assert len(document.tables) == 1 and len(document.tables[0].rows) == 14  # header + 13 tasks
     markdown = client.get(page_url(demo, ".md"))
+    assert markdown.headers["Content-Type"].count("charset=utf-8") == 1
     headings = markdown_headings(markdown.get_data(as_text=True))
     assert headings[0][0] == 1 and headings[0][1].endswith("年法治政府建设年度报告（草稿）")
     assert [text for level, text in headings if level == 3][:2][0].startswith("（一）")
     printed = client.get(page_url(demo, "/print")).get_data(as_text=True)
     assert '<script src="/static/print.js" defer>' in printed and "整改任务完成情况表" in printed
+
+
+def saved_name(response) -> str:
+    """The name a browser saves a download under (a non-ASCII one is sent as RFC 5987's
+    filename*=UTF-8''…)."""
+    match = re.search(r"filename\*=UTF-8''([^;]+)", response.headers["Content-Disposition"])
+    assert match, response.headers["Content-Disposition"]
+    return unquote(match[1])
+
+
+def test_each_structure_and_version_downloads_under_a_name_of_its_own(app, client, demo):
+    structures = ("source", "statutory")
+
+    def download_names() -> list[str]:
+        names = []
+        for structure in structures:
+            word = client.get(page_url(demo, f".docx?structure={structure}"))
+            markdown = client.get(page_url(demo, f".md?structure={structure}"))
+            assert saved_name(markdown) == saved_name(word).removesuffix(".docx") + ".md"
+            names.append(saved_name(word))
+        return names
+
+    sign_in(client)
+    for structure in structures:
+        generate(client, demo, structure)
+    names = download_names()
+    with app.app_context():  # new progress: regenerating writes version 2 of both
+        db.session.add(
+            ProgressUpdate(task_id=demo["task"], percent_done=80, text="完成第二期执法培训", created_at=FROZEN_NOW)
+        )
+        db.session.commit()
+    for structure in structures:
+        generate(client, demo, structure)
+    names += download_names()
+
+    assert len(set(names)) == 4
+    assert all(name.startswith(names[0].split("（第")[0]) and "年度报告" in name for name in names)
+    assert [name.split("（草稿）")[-1] for name in names] == [
+        "（第1版，沿用来源报告结构）.docx",
+        "（第1版，法定五部分结构）.docx",
+        "（第2版，沿用来源报告结构）.docx",
+        "（第2版，法定五部分结构）.docx",
+    ]
 
 
 def test_a_report_in_review_has_no_draft_to_generate(app, client, demo):
@@ -225,10 +269,10 @@ def in_background(app, monkeypatch, tmp_path):
     builds = []
     real = draft_export.to_docx
 
-    def held(content):
+    def held(content, issuer, today):
         builds.append(content.title)
         assert gate.wait(10), "the test never opened the gate"
-        return real(content)
+        return real(content, issuer, today)
 
     monkeypatch.setattr(draft_export, "to_docx", held)
     yield gate, builds
@@ -270,7 +314,7 @@ def test_a_large_draft_is_exported_in_the_background_once(app, client, demo, in_
     wait_for(lambda: "导出 Word" in client.get(page_url(demo)).get_data(as_text=True))
     word = client.get(page_url(demo, ".docx"))
     assert word.status_code == 200 and word.headers["Cache-Control"] == "private, no-store"
-    assert "（第1版）.docx" in unquote(word.headers["Content-Disposition"])
+    assert saved_name(word).endswith("（第1版，沿用来源报告结构）.docx")
     document = Document(io.BytesIO(word.data))
     assert "年法治政府建设年度报告（草稿）" in document.paragraphs[0].text
     assert len(document.tables[0].rows) == 14  # header + 13 tasks

@@ -176,6 +176,16 @@ def test_it_stores_and_serves_the_type_of_the_suffix_not_the_browsers(app, clien
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_it_serves_a_text_file_with_one_charset(app, client, personas, task):
+    login(client, personas.carol.email)
+    assert report_progress(client, task, "说明.txt", "培训签到情况说明".encode(), "text/plain").status_code == 302
+    with app.app_context():
+        attachment_id = db.session.scalar(sa.select(EvidenceAttachment.id))
+    response = client.get(f"/evidence/{attachment_id}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
 @pytest.mark.parametrize(
     ("name", "claimed", "served"),
     [

@@ -3,17 +3,21 @@ bob (head of 交警支队, the lead department), carol (staff there) and dave (h
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
 from tests.factories import FROZEN_NOW, assign_task, make_task, make_user
 from tracker.extensions import db
-from tracker.models import Notification, ReminderMode, Role, TaskState
+from tracker.models import DraftStructure, ExtensionRequest, Notification, ReminderMode, Role, TaskState
 from tracker.services import workflow
+from tracker.services.drafts import Change
 from tracker.services.evidence import Upload
-from tracker.services.mail import catalogue, planner
+from tracker.services.mail import catalogue, messages, planner
 from tracker.services.mail.catalogue import MailKind
 
 TODAY = date(2026, 6, 1)
@@ -162,6 +166,65 @@ def test_every_notification_links_to_its_task_at_the_configured_address(app, peo
     assert bodies and all(f"https://dbtz.example.gov.cn/tasks/{task.id}" in body for body in bodies)
     html = db.session.scalars(sa.select(Notification.body_html)).all()
     assert all(f'href="https://dbtz.example.gov.cn/tasks/{task.id}"' in part for part in html)
+
+
+def every_kind_of_mail(people) -> dict[MailKind, messages.Message]:
+    """One mail of each kind, made by the function that makes it in use (the planned ones with
+    what the planner tells them)."""
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    deadline = date(2026, 12, 4)
+    task = make_task(title="规范交通执法", lead_department_id=people["bob_dept"].id, assignee_id=carol.id)
+    task.deadline = deadline
+    request = ExtensionRequest(
+        task=task, requested_by=bob, reason="等待批复", current_deadline=deadline, requested_deadline=date(2027, 1, 4)
+    )
+    db.session.add(request)
+    made = [
+        *messages.assigned(task, people["bob_dept"], alice, FROZEN_NOW),
+        *messages.reassigned(task, people["bob_dept"], alice, FROZEN_NOW),
+        *messages.acknowledged(task, bob, "", FROZEN_NOW),
+        *messages.returned(task, bob, "非本单位职责", FROZEN_NOW),
+        *messages.staff_assigned(task, carol, bob, FROZEN_NOW),
+        *messages.extension_requested(request, bob, ""),
+        *messages.extension_decided(request, alice, approved=True),
+        *messages.extension_decided(request, alice, approved=False),
+        *messages.closure_submitted(task, bob, "已完成", "", FROZEN_NOW),
+        *messages.closure_verified(task, alice, FROZEN_NOW),
+        *messages.sent_back(task, alice, "佐证不足"),
+        *messages.urge(task, alice, "请于本周内办结。", TODAY),
+    ]
+    for kind in (MailKind.PUT_ON_HOLD, MailKind.RESUMED, MailKind.CANCELLED):
+        made += messages.state_changed(kind, task, alice, "等待上级部署", FROZEN_NOW)
+
+    about, due = messages.ref(task), messages.cn_date(deadline)
+    said = {"deadline": due, "left": 3, "late": 2, "quiet": 30, "department": "交警支队", "assigned_on": due}
+    for kind in (MailKind.CHASE_ACKNOWLEDGEMENT, *catalogue.DEADLINE_KINDS):
+        made.append(messages.reminder(kind, about, bob, "key", **said))
+    items = [messages.ListItem(kind, about, deadline, f"完成时限{due}") for kind in catalogue.DEADLINE_KINDS]
+    made.append(messages.reminder_list(bob, items, "batch"))
+    made += messages.digest(bob, "2026-W23", "本部门有1项督办任务在办", [f"规范交通执法（完成时限{due}）"], 0, [])
+
+    report = SimpleNamespace(title="2025年法治政府建设年度报告")
+    draft = SimpleNamespace(id=1, report_id=7, report=report, structure=DraftStructure.STATUTORY)
+    change = Change(updated=["（一）依法全面履行职能"])
+    made += messages.draft_rollup(draft, SimpleNamespace(number=3), change, "法定五部分结构")
+    return {mail.kind: mail for mail in made}
+
+
+def test_every_kind_of_mail_links_where_its_reader_acts_at_the_configured_address(app, people, monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL", "https://dbtz.example.gov.cn/")
+    mails = every_kind_of_mail(people)
+    assert set(mails) == set(catalogue.CATALOGUE)
+    routes = app.url_map.bind("dbtz.example.gov.cn")
+    for kind, mail in mails.items():
+        text_links = re.findall(r"https?://\S+", mail.body_text)
+        html_links = re.findall(r'href="(https?://[^"]+)"', mail.body_html)
+        assert text_links and html_links, kind
+        for link in {*text_links, *html_links}:
+            assert link.startswith("https://dbtz.example.gov.cn/"), (kind, link)
+            routes.match(urlsplit(link).path)  # a page of the app: raises NotFound otherwise
+    assert "完成时限2026年12月4日" in mails[MailKind.ASSIGNED].body_text  # dates as documents write them
+    assert "https://dbtz.example.gov.cn/my" in mails[MailKind.DIGEST].body_text
 
 
 def test_the_catalogue_names_every_kind_and_has_templates_for_each(app):

@@ -10,6 +10,8 @@ import pytest
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,7 +32,7 @@ from tracker.services.official_docx import (
 )
 
 HEADERS = ("序号", "任务", "牵头单位")
-WIDTHS = (12, 100, 44)
+WIDTHS = (Mm(12), Mm(100), Mm(44))
 # Text that tries the writing: Chinese, spaces (kept at the ends), tabs and line breaks (elements
 # of their own), markup characters.
 CELL_TEXT = st.text(alphabet=st.sampled_from("整改aZ09 \u3000\xa0\t\r\n<>&\"'。"), max_size=12)
@@ -58,11 +60,15 @@ def python_docx_wrote(rows, texts=()) -> bytes:
     added.style = document.styles["Table Grid"]
     added.alignment = WD_TABLE_ALIGNMENT.CENTER
     added.autofit = False
+    margins = official_docx._add_in_order(added._tbl.tblPr, "w:tblCellMar", official_docx._AFTER_CELL_MARGINS)
+    for side in ("w:left", "w:right"):
+        margins.append(OxmlElement(side, {qn("w:w"): "57", qn("w:type"): "dxa"}))
 
     def cell_text(cell, text, font, align):
         first = cell.paragraphs[0]
         first.alignment = align
         first.paragraph_format.first_line_indent = 0
+        official_docx.off_the_grid(first)
         run = first.add_run(text)
         run.font.size = TABLE_SIZE
         set_east_asian_font(run._element, font)
@@ -71,12 +77,14 @@ def python_docx_wrote(rows, texts=()) -> bytes:
         cell_text(cell, text, HEADING_FONT, WD_ALIGN_PARAGRAPH.CENTER)
     official_docx._repeat_as_header(added.rows[0])
     for values in rows:
-        for column, (cell, text) in enumerate(zip(added.add_row().cells, values, strict=True)):
+        row = added.add_row()
+        official_docx._add_in_order(row._tr.get_or_add_trPr(), "w:cantSplit")
+        for column, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
             cell_text(cell, text, BODY_FONT, WD_ALIGN_PARAGRAPH.LEFT if column else WD_ALIGN_PARAGRAPH.CENTER)
     for column, width in zip(added.columns, WIDTHS, strict=True):
-        column.width = Mm(width)
+        column.width = width
         for cell in column.cells:
-            cell.width = Mm(width)
+            cell.width = width
     for text in texts:
         added = document.add_paragraph()
         added.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY

@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from tracker.clock import utcnow
+from tracker.clock import local_today, utcnow
 from tracker.extensions import db
 from tracker.models import DraftStructure, SourceReport
 
@@ -61,7 +61,10 @@ def draft_command(report_id: int, out: Path, structure: str) -> None:
             db.session.rollback()
             _refuse(str(refused))
     content = drafts.content_of(version)
-    data = draft_export.to_docx(content) if suffix == ".docx" else draft_export.to_markdown(content).encode("utf-8")
+    if suffix == ".docx":
+        data = draft_export.to_docx(content, report.issuer, local_today())
+    else:
+        data = draft_export.to_markdown(content).encode("utf-8")
     db.session.commit()
     out.write_bytes(data)
     click.echo(f"已写入 {out}：{content.title}（第{version.number}版）。")

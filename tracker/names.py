@@ -1,7 +1,10 @@
 """The names of states, kinds of report item and roles, as Chinese message ids: translate them
-where they are shown (gettext), or use them as they are in official documents."""
+where they are shown (gettext), or use them as they are in official documents; and dates as
+official documents and mails write them."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from tracker.i18n import N_
 from tracker.models import ItemKind, Role, TaskState
@@ -27,3 +30,8 @@ ROLE_NAMES = {
     Role.HEAD: N_("部门负责人"),
     Role.STAFF: N_("工作人员"),
 }
+
+
+def chinese_date(day: date) -> str:
+    """A date as official documents (and the mails) write it, unpadded: 2026年12月4日."""
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -1,8 +1,8 @@
 """The 通报 (progress bulletin): the dashboard's figures as an official .docx.
 
-Laid out after GB/T 9704 by ``official_docx`` (A4, margins 37/35/28/26 mm, 三号仿宋 body, 黑体
-headings, 二号小标宋 title). The text is Chinese whatever the interface language: it is an
-official document.
+Laid out after GB/T 9704-2012 by ``official_docx``, as the draft is. It ends with 特此通报 kept
+on the page of the signature, so that the signature and date never stand alone (§7.3.5). The
+text is Chinese whatever the interface language: it is an official document.
 """
 
 from __future__ import annotations
@@ -10,21 +10,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from tracker.models import Task
+from tracker.names import chinese_date
 from tracker.services.dashboard import Group, Overview
-from tracker.services.ledger import chinese_date
-from tracker.services.official_docx import BODY_SIZE, TITLE_FONT, TITLE_SIZE, lay_out, paragraph, save, table
+from tracker.services.official_docx import (
+    BODY_SIZE,
+    LINE_SPACING,
+    TITLE_FONT,
+    TITLE_SIZE,
+    fitted_widths,
+    new_document,
+    paragraph,
+    save,
+    table,
+)
 from tracker.services.workdays import WorkCalendar
 
 TITLE = "法治政府建设整改任务督办通报"
 NOT_APPLICABLE = "—"
 RANKING_HEADERS = ("排名", "单位", "任务数", "已办结", "已逾期", "办结率", "按期办结率", "一次办结率", "延期次数")
-RANKING_WIDTHS = (10, 38, 14, 14, 14, 17, 17, 17, 15)  # mm, within the 156 mm text block
 OVERDUE_HEADERS = ("序号", "任务", "牵头单位", "完成时限", "逾期工作日")
-OVERDUE_WIDTHS = (12, 70, 30, 26, 18)
+NAME_COLUMN = 1  # in both tables: the department's or the task's, as wide as the others leave
+DEPARTMENT_WRAPPING = {2: 5.0}  # the overdue table's department wraps after five characters
+CLOSING = "特此通报。"
 UNASSIGNED = "未交办"
 
 
@@ -52,8 +62,7 @@ def write_bulletin(
     OVERDUE_LISTED); the text then says how many there are in all. ``issuer_name`` signs it;
     empty leaves it unsigned."""
     calendar = calendar or WorkCalendar.load()
-    document = Document()
-    lay_out(document)
+    document = new_document(issuer_name, as_of)
 
     paragraph(document, TITLE, font=TITLE_FONT, size=TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph(document, f"（截至{chinese_date(as_of)}）", align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -70,7 +79,7 @@ def write_bulletin(
     )
     ranking = ranking_rows(overview.departments)
     if ranking:
-        table(document, RANKING_HEADERS, RANKING_WIDTHS, ranking)
+        table(document, RANKING_HEADERS, fitted_widths(RANKING_HEADERS, ranking, NAME_COLUMN), ranking)
     else:
         paragraph(document, "截至通报日，暂无整改任务。", indent=True)
 
@@ -93,13 +102,17 @@ def write_bulletin(
             )
             for number, task in enumerate(overdue, start=1)
         ]
-        table(document, OVERDUE_HEADERS, OVERDUE_WIDTHS, rows, left_aligned=(1,))
+        widths = fitted_widths(OVERDUE_HEADERS, rows, NAME_COLUMN, DEPARTMENT_WRAPPING)
+        table(document, OVERDUE_HEADERS, widths, rows, left_aligned=(1, 2))
     elif not overview.total.overdue:
         paragraph(document, "截至通报日，无逾期未办结任务。", indent=True)
 
+    closing = paragraph(document, CLOSING, indent=True)
     if issuer_name:
-        paragraph(document, "")
-        paragraph(document, issuer_name, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=BODY_SIZE * 4)
+        closing.paragraph_format.keep_with_next = True  # the signature never stands alone
+        signature = paragraph(document, issuer_name, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=BODY_SIZE * 4)
+        signature.paragraph_format.space_before = LINE_SPACING  # a blank line above it
+        signature.paragraph_format.keep_with_next = True
         paragraph(document, chinese_date(as_of), align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=BODY_SIZE * 4)
 
     return save(document)

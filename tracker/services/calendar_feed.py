@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -100,13 +100,15 @@ def feed_tasks(user: User, today: date) -> list[Task]:
     return list(db.session.scalars(query))
 
 
-def feed_for(user: User, today: date, *, task_url: Callable[[int], str], uid_domain: str = "tracker") -> bytes:
+def feed_for(user: User, today: date) -> bytes:
     """The VCALENDAR of ``user``'s deadlines: one all-day event per task of :func:`feed_tasks`,
-    with a reminder at 09:00 the day before. ``task_url(task_id)`` gives the absolute address of a
-    task's page; ``uid_domain`` ends each event's UID, so it must not change between fetches.
+    with a reminder at 09:00 the day before.
 
-    Texts are in the current locale (the caller may force the user's own).
+    Links and UIDs come from ``TRACKER_BASE_URL``, as in mails, never from the address the feed
+    was fetched at: a client that reaches the server by two names must see the same events, or it
+    shows each deadline twice. Texts are in the current locale (the caller may force the user's own).
     """
+    uid_domain = urlsplit(messages.base_url()).hostname or "tracker"
     calendar = Calendar.new(
         prodid=PRODID,
         name=_("督办任务完成时限 – %(name)s", name=user.name),
@@ -118,7 +120,7 @@ def feed_for(user: User, today: date, *, task_url: Callable[[int], str], uid_dom
     # Outlook reads this one rather than REFRESH-INTERVAL.
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH_INTERVAL))
     for task in feed_tasks(user, today):
-        calendar.add_component(_event(task, task_url(task.id), uid_domain))
+        calendar.add_component(_event(task, messages.task_url(task.id), uid_domain))
     return calendar.to_ical()
 
 

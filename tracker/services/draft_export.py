@@ -2,8 +2,9 @@
 
 The .docx follows GB/T 9704 through ``official_docx``. A second-level heading ("（一）…方面。")
 runs into its first paragraph, as the genre writes it: the heading in 楷体, the text after it in
-仿宋, in one paragraph. Places left for the legal office to write (placeholder sections) are
-highlighted. The annex, the table of every task and how it was done, starts on a new page.
+仿宋, in one paragraph. Places left for the legal office to write are highlighted: a placeholder
+section whole, and every 【…】 wherever it stands. The annex, the table of every task and how it
+was done, starts on a new page, its columns as wide as their content needs.
 
 Fonts missing on the reader's machine (方正小标宋简体, 仿宋_GB2312, 楷体_GB2312) fall back to the
 Windows fonts named in the document's font table (``official_docx.FALLBACK_FONTS``).
@@ -16,23 +17,22 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from docx import Document
+from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
-from docx.text.run import Run
+from docx.text.paragraph import Paragraph
 
+from tracker.names import chinese_date
 from tracker.services.draft_content import Annex, AnnexRow, DraftContent, Section
-from tracker.services.ledger import chinese_date
 from tracker.services.official_docx import (
     HEADING_FONT,
     LINE_SPACING,
     SUBHEADING_FONT,
     TITLE_FONT,
     TITLE_SIZE,
-    add_page_numbers,
     add_run,
-    lay_out,
+    fitted_widths,
+    new_document,
     paragraph,
-    register_fallback_fonts,
     save,
     table,
 )
@@ -40,8 +40,10 @@ from tracker.services.official_docx import (
 ANNEX_LABEL = "附件"
 ANNEX_TITLE = "整改任务完成情况表"
 ANNEX_HEADERS = ("序号", "任务", "牵头单位", "完成时限", "办理状态", "办结日期", "是否按期")
-ANNEX_WIDTHS = (12, 52, 26, 20, 16, 20, 10)  # mm, within the 156 mm text block
+ANNEX_TASK_COLUMN = 1  # takes the width the others leave
+ANNEX_WRAPPING = {2: 5.0}  # a department's name wraps after five characters
 PLACEHOLDER_HIGHLIGHT = WD_COLOR_INDEX.YELLOW
+PLACE_TO_FILL = re.compile(r"(【[^】]*】)")
 # A run-in heading needs its full stop, or it would read as the start of its sentence.
 SENTENCE_ENDS = ("。", "：", "；", "？", "！", ".", ":")
 # Characters XML 1.0 cannot hold: a stray one pasted into a section would make the .docx unwritable.
@@ -51,11 +53,9 @@ _LINE_BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 
 
-def to_docx(content: DraftContent) -> bytes:
-    document = Document()
-    lay_out(document)
-    register_fallback_fonts(document)
-    add_page_numbers(document.sections[0])
+def to_docx(content: DraftContent, issuer: str, today: date) -> bytes:
+    """The draft as a .docx; ``issuer`` (the report's) and ``today`` go into its properties."""
+    document = new_document(issuer, today)
 
     title = paragraph(
         document, _clean(content.title), font=TITLE_FONT, size=TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER
@@ -142,10 +142,9 @@ def _write_section(document: Document, section: Section) -> None:  # type: ignor
     elif section.level == 2 and section.heading:
         run_in = paragraph(document, _run_in(_clean(section.heading)), font=SUBHEADING_FONT, indent=True)
         if texts:
-            _mark(add_run(run_in, texts.pop(0)), section)
+            _add_text(run_in, texts.pop(0), section)
     for text in texts:
-        for run in paragraph(document, text, indent=True).runs:
-            _mark(run, section)
+        _add_text(paragraph(document, "", indent=True), text, section)
 
 
 def _write_annex(document: Document, annex: Annex, title: str) -> None:  # type: ignore[valid-type]
@@ -154,7 +153,8 @@ def _write_annex(document: Document, annex: Annex, title: str) -> None:  # type:
     heading = paragraph(document, title, font=TITLE_FONT, size=TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
     heading.paragraph_format.space_after = LINE_SPACING
     rows = [[_clean(cell) for cell in _annex_cells(row, _long_date)] for row in annex.rows]
-    table(document, ANNEX_HEADERS, ANNEX_WIDTHS, rows, left_aligned=(1, 2))
+    widths = fitted_widths(ANNEX_HEADERS, rows, ANNEX_TASK_COLUMN, ANNEX_WRAPPING)
+    table(document, ANNEX_HEADERS, widths, rows, left_aligned=(1, 2))
     if annex.totals:
         totals = paragraph(document, totals_sentence(annex.totals), indent=True)
         totals.paragraph_format.space_before = LINE_SPACING // 2
@@ -164,9 +164,13 @@ def _run_in(heading: str) -> str:
     return heading if heading.endswith(SENTENCE_ENDS) else heading + "。"
 
 
-def _mark(run: Run, section: Section) -> None:
-    if section.placeholder:
-        run.font.highlight_color = PLACEHOLDER_HIGHLIGHT
+def _add_text(to: Paragraph, text: str, section: Section) -> None:
+    """``text`` as runs of ``to``: highlighted whole in a placeholder section, else each 【…】 in it."""
+    for piece in PLACE_TO_FILL.split(text):
+        if piece:
+            run = add_run(to, piece)
+            if section.placeholder or PLACE_TO_FILL.fullmatch(piece):
+                run.font.highlight_color = PLACEHOLDER_HIGHLIGHT
 
 
 def _long_date(iso: str) -> str:

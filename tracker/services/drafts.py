@@ -84,6 +84,13 @@ def content_of(version: DraftVersion) -> DraftContent:
     return DraftContent.from_json(version.content)
 
 
+def download_name(version: DraftVersion, title: str, suffix: str) -> str:
+    """The name ``version`` downloads under, with ``suffix`` (".docx", ".md"): its title, number
+    and structure, so that the files of both structures and of successive versions can sit side
+    by side in a folder: "…年度报告（草稿）（第3版，法定五部分结构）.docx"."""
+    return f"{title}（第{version.number}版，{STRUCTURE_LABELS[version.draft.structure]}）{suffix}"
+
+
 def waiting_for_merge() -> list[Draft]:
     """The drafts whose latest version holds new progress waiting beside a hand-edited section
     (``pending``, 新进展待合入), oldest first. One query; the content is read in Python."""
@@ -566,9 +573,7 @@ def roll_up_all(now: datetime, *, compose: Composer = _compose) -> list[DraftVer
         written.append(version)
         change = Change.between(before, content_of(version))
         if change.new_material:
-            link = f"{messages.base_url()}/reports/{draft.report_id}/draft?structure={draft.structure.value}"
-            structure = STRUCTURE_LABELS[draft.structure]
-            outbox.queue(messages.draft_rollup(draft, version, change, link, structure), now)
+            outbox.queue(messages.draft_rollup(draft, version, change, STRUCTURE_LABELS[draft.structure]), now)
     return written
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -27,12 +25,7 @@ def feed(token: str) -> Response:
         abort(404)
     # Calendar clients send no cookie and rarely a language: write the feed in its owner's.
     with force_locale(user.locale):
-        body = calendar_feed.feed_for(
-            user,
-            local_today(),
-            task_url=lambda task_id: url_for("tasks.detail", task_id=task_id, _external=True),
-            uid_domain=urlsplit(request.host_url).hostname or "tracker",
-        )
+        body = calendar_feed.feed_for(user, local_today())
     response = Response(body, content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = 'inline; filename="deadlines.ics"'
     response.headers["Cache-Control"] = "private, no-store"

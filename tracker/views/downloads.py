@@ -23,9 +23,16 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def attachment(content: bytes, mimetype: str, name: str) -> Response:
-    """``content`` as a download named ``name`` (non-ASCII names as RFC 5987), never cached:
-    it holds what only the signed-in user may see."""
-    response = send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)
+    """``content`` as a download named ``name`` (see :func:`_download`)."""
+    return _download(io.BytesIO(content), mimetype, name)
+
+
+def _download(file: IO[bytes] | Path, mimetype: str, name: str) -> Response:
+    """``file`` as a download named ``name`` (non-ASCII names as RFC 5987), never cached: it holds
+    what only the signed-in user may see. ``mimetype`` is the whole Content-Type, sent as given
+    ("text/csv; charset=utf-8"): send_file appends a charset of its own to any text type."""
+    response = send_file(file, mimetype=mimetype, as_attachment=True, download_name=name, etag=False)
+    response.content_type = mimetype
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -108,10 +115,8 @@ class PreparedFile:
         return thread
 
     def send(self, mimetype: str, name: str) -> Response:
-        """The file as a download named ``name``, never cached (see :func:`attachment`)."""
-        response = send_file(self.path, mimetype=mimetype, as_attachment=True, download_name=name, etag=False)
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        """The file as a download named ``name`` (see :func:`_download`)."""
+        return _download(self.path, mimetype, name)
 
     def _build(self, build: Callable[[], bytes], lock: IO[str], supersedes: str | None) -> None:
         partial = self.folder / f".{self.name}.{os.getpid()}.{threading.get_ident()}.partial"

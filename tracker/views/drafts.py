@@ -229,14 +229,15 @@ def docx(report_id: int) -> Response:
     draft = _draft(report, structure)
     version = drafts.latest(draft)
     content = drafts.content_of(version)
-    name = f"{content.title}（第{version.number}版）.docx"
+    name = drafts.download_name(version, content.title, ".docx")
     if not _in_background(content):
-        return attachment(draft_export.to_docx(content), DOCX_TYPE, name)
+        return attachment(draft_export.to_docx(content, report.issuer, local_today()), DOCX_TYPE, name)
     prepared = _prepared_docx(draft, version)
     if prepared.ready:
         return prepared.send(DOCX_TYPE, name)
     # The build gets the content itself: it runs outside the request and needs no database.
-    prepared.start(lambda: draft_export.to_docx(content), supersedes=f"draft-{draft.id}-v*.docx")
+    issuer, today = report.issuer, local_today()
+    prepared.start(lambda: draft_export.to_docx(content, issuer, today), supersedes=f"draft-{draft.id}-v*.docx")
     flash(_("Word 文件较大（%(n)s 项任务），正在后台生成，请稍后刷新本页下载。", n=len(content.annex.rows)), "success")
     return _back(report, structure)
 
@@ -255,7 +256,7 @@ def _prepared_docx(draft: Draft, version: DraftVersion) -> PreparedFile:
 def markdown(report_id: int) -> Response:
     version, content = _exported(_report(report_id), _structure())
     text = draft_export.to_markdown(content).encode("utf-8")
-    return attachment(text, "text/markdown; charset=utf-8", f"{content.title}（第{version.number}版）.md")
+    return attachment(text, "text/markdown; charset=utf-8", drafts.download_name(version, content.title, ".md"))
 
 
 @bp.route("/<int:report_id>/draft/print")

@@ -23,6 +23,7 @@ from flask import current_app
 
 from tracker.database import iso_date
 from tracker.models import Department, ExtensionRequest, Task, User
+from tracker.names import chinese_date
 from tracker.services import staffing
 from tracker.services.mail.catalogue import MailKind
 
@@ -131,7 +132,8 @@ def task_name(task: Task) -> str:
 
 @functools.lru_cache(maxsize=4096)  # a day's lists repeat the same few hundred dates
 def cn_date(day: date | None) -> str:
-    return f"{day:%Y年%m月%d日}" if day is not None else "未设定"
+    """A date as official documents write it (2026年12月4日), or that there is none."""
+    return chinese_date(day) if day is not None else "未设定"
 
 
 def stamp(moment: datetime) -> str:
@@ -411,12 +413,13 @@ def digest(
     )
 
 
-def draft_rollup(draft: Any, version: Any, change: Any, link: str, structure: str) -> list[Message]:
+def draft_rollup(draft: Any, version: Any, change: Any, structure: str) -> list[Message]:
+    """定期汇入: ``version`` of ``draft`` took in new progress (``change``); links to the draft's page."""
     return compose(
         MailKind.DRAFT_ROLLUP,
         staffing.legal_officers(),
         f"{draft.id}:{version.number}",
-        link=link,
+        link=f"{base_url()}/reports/{draft.report_id}/draft?structure={draft.structure.value}",
         link_label="查看草稿",
         report_title=draft.report.title,
         structure=structure,
