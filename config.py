@@ -153,6 +153,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Most mails the scheduler's sender sends a minute (it runs every minute), within the mail server's quota.",
         int,
     ),
+    Setting(
+        "SIGN_IN_LINK_HOURS",
+        72,
+        "Hours a 设置密码 link (new account, or the administrator's resend) stays valid; reset links last 2 hours.",
+        _at_least_one,
+    ),
     Setting("MAIL_MAX_ATTEMPTS", 5, "Attempts to send a mail before it is marked failed (for a person to retry).", int),
     Setting(
         "EXPORT_MAX_ROWS",
@@ -228,6 +234,7 @@ class Config:
     SMTP_TIMEOUT = 10.0
     BASE_URL = "http://127.0.0.1:5000"
     MAIL_MAX_ATTEMPTS = 5
+    SIGN_IN_LINK_HOURS = 72
     IMPORT_TIMEOUT_SECONDS = 20.0
     EXPORT_MAX_ROWS = 50000
     DRAFT_ROLLUP_WEEKDAY = "mon"

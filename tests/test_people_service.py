@@ -64,6 +64,7 @@ def test_it_audits_the_new_user_without_the_password_or_its_hash(staff):
         "role": "staff",
         "department_id": staff.bob_dept.id,
         "department": "交警支队",
+        "phone": None,
         "is_active": True,
         "locale": "zh",
         "reminder_mode": "every",

@@ -126,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
         exports,
         mail,
         main,
+        people_sheet,
         reminder_settings,
         reports,
         tasks,
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp, url_prefix="/account")
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(people_sheet.bp, url_prefix="/admin/people")
     app.register_blueprint(tasks.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(reports.bp, url_prefix="/reports")

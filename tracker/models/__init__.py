@@ -14,6 +14,7 @@ from tracker.models.reports import (
     SourceReport,
 )
 from tracker.models.search import TaskSearch
+from tracker.models.sign_in_links import LinkPurpose, SignInLink
 from tracker.models.tasks import (
     OPEN_STATES,
     Assignment,
@@ -41,6 +42,7 @@ __all__ = [
     "ExtensionRequest",
     "ExtensionStatus",
     "ItemKind",
+    "LinkPurpose",
     "LinkStatus",
     "ListedReminder",
     "Notification",
@@ -54,6 +56,7 @@ __all__ = [
     "Role",
     "Setting",
     "SignInCounter",
+    "SignInLink",
     "ShortcomingMeasureLink",
     "SourceReport",
     "Task",

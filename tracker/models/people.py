@@ -12,6 +12,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from tracker.extensions import db
 from tracker.models.types import UTCDateTime, enum_column, utcnow
 
+# The password hash of a user who has not chosen a password yet: it matches no password.
+UNUSABLE_PASSWORD = "!unusable"
+
 
 class Role(enum.StrEnum):
     ADMIN = "admin"  # 系统管理员
@@ -48,6 +51,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100))
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)
@@ -68,6 +72,15 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
         self.session_token = secrets.token_hex(16)
+
+    def set_unusable_password(self) -> None:
+        """No password signs in (werkzeug refuses a hash without ``$``) until one is set."""
+        self.password_hash = UNUSABLE_PASSWORD
+        self.session_token = secrets.token_hex(16)
+
+    @property
+    def has_usable_password(self) -> bool:
+        return self.password_hash != UNUSABLE_PASSWORD
 
     def get_id(self) -> str:
         """What the session remembers: the id and the session token, so that a changed password

@@ -7,6 +7,7 @@ and flushes. The caller commits.
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,10 +27,20 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 200
 MAX_NAME_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
+MAX_PHONE_LENGTH = 30
 LOCALES = {"zh": "中文", "en": "English"}
 # Roles that work inside one department, so they must belong to one.
 DEPARTMENT_ROLES = frozenset({Role.HEAD, Role.STAFF})
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class KeepPhone(enum.Enum):
+    """``update_user``'s default for ``phone``: leave it as it is (None would clear it)."""
+
+    KEEP = "keep"
+
+
+KEEP_PHONE = KeepPhone.KEEP
 
 
 class PeopleError(Exception):
@@ -50,26 +61,34 @@ def create_user(
     name: str,
     role: Role,
     department: Department | None,
-    password: str,
+    password: str | None,
     actor: User | None,
     now: datetime,
+    phone: str | None = None,
 ) -> User:
-    """A new active user. ``actor`` None means the system (the command line). The password was
-    chosen by someone else: the user changes it at first sign-in."""
+    """A new active user. ``actor`` None means the system (the command line). A password was
+    chosen by someone else: the user changes it at first sign-in. ``password`` None means none at
+    all: nobody can sign in as the user until they set one through a one-time link."""
     email = _valid_email(email, user=None)
     name = _valid_name(name, N_("姓名"))
-    _check_department(role, department)
-    _check_password(password)
+    phone = _valid_phone(phone)
+    check_department(role, department)
+    if password is not None:
+        _check_password(password)
     user = User(
         email=email,
         name=name,
         role=role,
         department=department,
+        phone=phone,
         is_active=True,
         created_at=now,
-        must_change_password=True,
+        must_change_password=password is not None,
     )
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
     record_event("user_created", now=now, actor=actor, object_type="user", object_id=user.id, after=_snapshot(user))
@@ -85,15 +104,18 @@ def update_user(
     department: Department | None,
     actor: User | None,
     now: datetime,
+    phone: str | None | KeepPhone = KEEP_PHONE,
 ) -> bool:
-    """Change a user's email, name, role and department. False when nothing changed (then nothing is audited)."""
+    """Change a user's email, name, role, department and (unless left out) phone. False when
+    nothing changed (then nothing is audited)."""
     email = _valid_email(email, user=user)
     name = _valid_name(name, N_("姓名"))
-    _check_department(role, department, current=user.department)
+    new_phone = user.phone if isinstance(phone, KeepPhone) else _valid_phone(phone)
+    check_department(role, department, current=user.department)
     if user.role == Role.ADMIN and role != Role.ADMIN and user.is_active:
         _keep_an_admin(user)
     before = _snapshot(user)
-    user.email, user.name, user.role, user.department = email, name, role, department
+    user.email, user.name, user.role, user.department, user.phone = email, name, role, department, new_phone
     return _audit_changes("user_updated", user, before, actor=actor, now=now)
 
 
@@ -217,7 +239,16 @@ def _valid_name(name: str, label: str) -> str:
     return name
 
 
-def _check_department(role: Role, department: Department | None, current: Department | None = None) -> None:
+def _valid_phone(phone: str | None) -> str | None:
+    """The phone as stored (trimmed; blank is None)."""
+    phone = (phone or "").strip()
+    if len(phone) > MAX_PHONE_LENGTH:
+        raise PeopleError(_("手机号码不能超过 %(max)s 个字符。", max=MAX_PHONE_LENGTH))
+    return phone or None
+
+
+def check_department(role: Role, department: Department | None, current: Department | None = None) -> None:
+    """Raise :class:`PeopleError` unless a user of ``role`` may be in ``department`` (now in ``current``)."""
     if role in DEPARTMENT_ROLES and department is None:
         raise PeopleError(_("部门负责人和工作人员必须选择所在部门。"))
     # An inactive department takes no new members; one already there may stay while being edited.
@@ -260,6 +291,7 @@ def _snapshot(obj: User | Department) -> dict[str, Any]:
         "role": obj.role.value,
         "department_id": obj.department.id if obj.department is not None else None,
         "department": obj.department.name if obj.department is not None else None,
+        "phone": obj.phone,
         "is_active": obj.is_active,
         "locale": obj.locale,
         "reminder_mode": obj.reminder_mode.value,

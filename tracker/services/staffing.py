@@ -96,6 +96,16 @@ def headless_department_ids(department_ids: Iterable[int]) -> set[int]:
     return wanted - set(heads_by_department(wanted))
 
 
+def active_departments_without_head() -> list[Department]:
+    """The active departments with no active head, by name: what the administrator should fix
+    (nobody there can acknowledge, extend or close a task), whether or not they lead tasks yet."""
+    departments = db.session.scalars(
+        sa.select(Department).where(Department.is_active.is_(True)).order_by(Department.name)
+    ).all()
+    headless = headless_department_ids(d.id for d in departments)
+    return [d for d in departments if d.id in headless]
+
+
 def lacks_head(department_id: int | None) -> bool:
     """A department (not "none") with no active head."""
     return department_id is not None and not department_heads(department_id)

@@ -18,7 +18,16 @@ from tracker.views.people_forms import ChangePasswordForm, LocaleForm, ReminderM
 bp = Blueprint("account", __name__)
 
 # What a user who must first change their password may still reach.
-BEFORE_A_NEW_PASSWORD = frozenset({"account.settings", "account.change_password", "auth.logout", "static"})
+BEFORE_A_NEW_PASSWORD = frozenset(
+    {
+        "account.settings",
+        "account.change_password",
+        "auth.logout",
+        "auth.set_password",
+        "auth.forgot_password",
+        "static",
+    }
+)
 
 
 @bp.before_app_request

@@ -20,8 +20,10 @@ from tracker.clock import utcnow
 from tracker.extensions import db, login_manager
 from tracker.models import Department, Role, User
 from tracker.policy import Action, require
-from tracker.services import people, staffing
+from tracker.services import people, sign_in_links, staffing
 from tracker.services.people import HeadlessDepartment, PeopleError
+from tracker.services.sign_in_links import SignInLinkError
+from tracker.views.guards import MAX_ID
 from tracker.views.people_forms import NO_DEPARTMENT, DepartmentForm, EditUserForm, NewUserForm, UserForm
 
 bp = Blueprint("admin", __name__)
@@ -40,10 +42,14 @@ def administrators_only() -> Response | None:
 
 @bp.route("/")
 def index() -> str:
+    """Users (of one department with ``?department=<id>``) and departments."""
+    shown = sa.select(User).options(selectinload(User.department))
+    chosen = request.args.get("department", type=int)
+    department = db.session.get(Department, chosen) if chosen and 0 < chosen <= MAX_ID else None
+    if department is not None:
+        shown = shown.where(User.department_id == department.id)
     users = db.paginate(
-        sa.select(User).options(selectinload(User.department)).order_by(User.is_active.desc(), User.name, User.id),
-        per_page=USERS_PER_PAGE,
-        error_out=False,
+        shown.order_by(User.is_active.desc(), User.name, User.id), per_page=USERS_PER_PAGE, error_out=False
     )
     active_members = (
         sa.select(sa.func.count())
@@ -55,7 +61,15 @@ def index() -> str:
         sa.select(Department, active_members).order_by(Department.is_active.desc(), Department.name)
     ).all()
     heads = staffing.heads_by_department(department.id for department, _members in departments)
-    return render_template("admin/index.html", users=users, departments=departments, heads=heads)
+    return render_template(
+        "admin/index.html",
+        users=users,
+        departments=departments,
+        heads=heads,
+        department=department,
+        # The active departments staffing found no head for (its one query above, not another).
+        headless=[d for d, _members in departments if d.is_active and d.id not in heads],
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -63,22 +77,27 @@ def new_user() -> str | Response:
     form = NewUserForm()
     form.department_id.choices = _department_choices()
     if form.validate_on_submit():
+        now = utcnow()
         try:
             user = people.create_user(
                 email=form.email.data,
                 name=form.name.data,
                 role=Role(form.role.data),
                 department=_chosen_department(form),
-                password=form.password.data,
+                password=form.password.data or None,
                 actor=current_user,
-                now=utcnow(),
+                now=now,
             )
+            if not form.password.data:
+                sign_in_links.send_setup_link(user, actor=current_user, now=now)
         except PeopleError as error:
             db.session.rollback()
             flash(error.message, "error")
         else:
             db.session.commit()
             flash(_("已添加用户“%(name)s”（%(email)s）。", name=user.name, email=user.email), "success")
+            if not form.password.data:
+                flash(_("设置密码的链接已发送到 %(email)s。", email=user.email), "info")
             return redirect(url_for("admin.index"))
     return render_template("admin/new_user.html", form=form)
 
@@ -116,6 +135,28 @@ def edit_user(user_id: int) -> str | Response:
             _warn(headless)
             return redirect(url_for("admin.index"))
     return render_template("admin/edit_user.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/setup-link", methods=["POST"])
+def send_setup_link(user_id: int) -> Response:
+    """重新发送设置密码链接: a new link by mail; the earlier ones stop working."""
+    user = _get_user_or_404(user_id)
+    try:
+        sign_in_links.send_setup_link(user, actor=current_user, now=utcnow())
+    except SignInLinkError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "已向 %(email)s 发送设置密码的链接，%(hours)s小时内有效；此前发送的链接已失效。",
+                email=user.email,
+                hours=sign_in_links.setup_hours(),
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])

@@ -11,8 +11,11 @@ from werkzeug.wrappers import Response
 from tracker.clock import utcnow
 from tracker.extensions import db, login_manager
 from tracker.models import User
+from tracker.services import sign_in_links
 from tracker.services.accounts import SignInThrottled, check_attempt, reserve_attempt, sign_out
-from tracker.views.forms import LoginForm
+from tracker.services.people import PeopleError
+from tracker.services.sign_in_links import SignInLinkError
+from tracker.views.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
 
@@ -75,3 +78,41 @@ def logout() -> Response:
     logout_user()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> str:
+    """忘记密码: the same answer whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        sign_in_links.request_reset(form.email.data, now=utcnow(), remote_addr=request.remote_addr)
+        db.session.commit()
+        return render_template("auth/forgot_password.html", form=None, hours=sign_in_links.RESET_LINK_HOURS)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+def set_password(token: str) -> str | Response:
+    """Choose a password through a one-time link, then be signed in. A link unknown (400), used
+    or expired (410) gets a page that says so and leads to 忘记密码."""
+    try:
+        link = sign_in_links.peek(token, now=utcnow())
+    except SignInLinkError as error:
+        return render_template("auth/link_invalid.html", message=error.message), error.status
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = sign_in_links.redeem(token, form.new_password.data, now=utcnow())
+        except SignInLinkError as error:
+            db.session.rollback()
+            return render_template("auth/link_invalid.html", message=error.message), error.status
+        except PeopleError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            session.clear()  # a fresh session at sign-in: no fixation
+            login_user(user)
+            flash(_("密码已设置，您已登录。"), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/set_password.html", form=form, user=link.user)

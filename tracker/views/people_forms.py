@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, Field, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
@@ -71,11 +72,12 @@ class UserForm(FlaskForm):
 
 
 class NewUserForm(UserForm):
-    password = PasswordField(_l("初始密码"), validators=[DataRequired(_l("请输入初始密码。")), PASSWORD_LENGTH])
-    confirm = PasswordField(
-        _l("确认密码"),
-        validators=[DataRequired(_l("请再次输入密码。")), EqualTo("password", _l("两次输入的密码不一致。"))],
+    password = PasswordField(
+        _l("初始密码"),
+        validators=[Optional(), PASSWORD_LENGTH],
+        description=_l("建议留空：系统会向该用户的邮箱发送设置密码的链接，由本人设置密码。"),
     )
+    confirm = PasswordField(_l("确认密码"), validators=[EqualTo("password", _l("两次输入的密码不一致。"))])
 
 
 class EditUserForm(UserForm):
@@ -126,3 +128,12 @@ class ReminderModeForm(FlaskForm):
 
 class CalendarFeedForm(FlaskForm):
     """Issue, re-issue or revoke the calendar feed: nothing to fill in but the CSRF token."""
+
+
+class PeopleSheetForm(FlaskForm):
+    # No check of the suffix here: the sheet service says what it accepts, and why, better.
+    file = FileField(_l("通讯录文件（.xlsx 或 .csv）"), validators=[FileRequired(_l("请选择要导入的通讯录文件。"))])
+
+
+class ConfirmImportForm(FlaskForm):
+    """Apply the uploaded sheet: nothing to fill in but the CSRF token (the file is named by the address)."""

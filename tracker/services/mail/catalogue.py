@@ -39,6 +39,8 @@ class MailKind(enum.StrEnum):
     DIGEST = "digest"
     REMINDERS = "reminders"  # a person's reminders of one planning run, in one mail
     DRAFT_ROLLUP = "draft_rollup"
+    PASSWORD_SETUP = "password_setup"  # 设置密码: a new account's one-time link
+    PASSWORD_RESET = "password_reset"  # 重置密码: asked for on the sign-in page
 
 
 # The reminders about a task's deadline, in the order a task's reminders are listed; a new owner
@@ -150,6 +152,15 @@ CATALOGUE: dict[MailKind, KindInfo] = {
     ),
     MailKind.DRAFT_ROLLUP: KindInfo(
         N_("草稿汇入新进展"), N_("下一年度报告草稿汇入了新的进展"), N_("法制部门"), IMMEDIATE
+    ),
+    MailKind.PASSWORD_SETUP: KindInfo(
+        N_("设置密码"),
+        N_("系统管理员新建账号（未填写密码）或重新发送设置密码链接"),
+        N_("新账号本人"),
+        IMMEDIATE,
+    ),
+    MailKind.PASSWORD_RESET: KindInfo(
+        N_("重置密码"), N_("本人在登录页点击“忘记密码”并填写邮箱"), N_("该邮箱的账号本人"), IMMEDIATE
     ),
 }
 

@@ -426,3 +426,21 @@ def draft_rollup(draft: Any, version: Any, change: Any, structure: str) -> list[
         version=version.number,
         change=change,
     )
+
+
+# --- accounts -----------------------------------------------------------------------------------------------
+
+
+def password_link(kind: MailKind, user: User, link_id: int, url: str, hours: int) -> list[Message]:
+    """设置密码 or 重置密码: the one-time link ``url`` (valid ``hours``) to ``user`` alone; the
+    link's id keys the mail, so each new link is a new mail."""
+    return compose(
+        kind,
+        [user],
+        str(link_id),
+        link=url,
+        link_label="设置密码" if kind == MailKind.PASSWORD_SETUP else "重置密码",
+        person=user.name,
+        email=user.email,
+        hours=hours,
+    )
