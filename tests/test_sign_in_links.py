@@ -300,3 +300,14 @@ def test_a_new_user_without_a_password_gets_a_setup_link(app, client, personas):
         assert gina is not None and not gina.must_change_password
         assert [row.recipient_id for row in mails("password_setup")] == [gina.id]
         assert authenticate("gina@example.gov.cn", "", now=utcnow(), remote_addr=None) is None
+
+
+def test_the_outbox_pages_withhold_the_link_from_everyone_but_its_recipient(app, client, personas):
+    with app.app_context():
+        sign_in_links.send_setup_link(new_account(), actor=None, now=FROZEN_NOW)
+        db.session.commit()
+        [mail] = mails("password_setup")
+        mail_id, token = mail.id, token_in(mail.body_text)
+    login(client, "alice@example.gov.cn")  # the legal office reads every mail, not this one's body
+    page = client.get(f"/mail/{mail_id}").get_data(as_text=True)
+    assert token not in page and "一次性登录链接，内容不予显示" in page

@@ -18,11 +18,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from tracker.clock import utcnow
-from tracker.extensions import db, login_manager
+from tracker.extensions import db
 from tracker.models import ListedReminder, Notification, NotificationStatus, Task, User
-from tracker.policy import Action, require
+from tracker.policy import Action
 from tracker.services.mail import sender
+from tracker.services.mail.catalogue import SIGN_IN_LINK_KINDS
 from tracker.views import mail_forms as forms
+from tracker.views.guards import guard_blueprint
 
 bp = Blueprint("mail", __name__)
 
@@ -30,15 +32,12 @@ MAILS_PER_PAGE = 50
 EVERY_USER = frozenset({"mail.mine", "mail.mine_detail"})  # endpoints open to every signed-in user
 
 
-@bp.before_request
-def office_only_but_own_mail() -> Response | None:
-    """Send visitors to sign in (as ``login_required`` does); abort 403 for anyone but the legal
-    office and the administrator, except on a user's own notifications."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if request.endpoint not in EVERY_USER:
-        require(current_user, Action.MANAGE_MAIL)
-    return None
+def _mail_action() -> Action | None:
+    """The outbox is the legal office's and the administrator's; a user's own notifications are theirs."""
+    return None if request.endpoint in EVERY_USER else Action.MANAGE_MAIL
+
+
+guard_blueprint(bp, _mail_action)
 
 
 @bp.app_template_global()
@@ -121,12 +120,17 @@ def index() -> str:
 
 @bp.route("/<int:notification_id>")
 def detail(notification_id: int) -> str:
-    """One mail as it is (or would be) sent: headers, the text part, the HTML part, the source."""
+    """One mail as it is (or would be) sent: headers, the text part, the HTML part, the source;
+    the body of a mail holding someone else's one-time sign-in link is withheld."""
     notification = load_notification(notification_id)
+    message = _as_sent(notification)
+    if notification.kind in SIGN_IN_LINK_KINDS and notification.recipient_id != current_user.id:
+        withheld = _("此邮件含收件人本人的一次性登录链接，内容不予显示。如收件人未收到，可在系统管理中重新发送。")
+        message = SentMessage(headers=message.headers, text=withheld, html=withheld, source=withheld)
     return render_template(
         "mail/detail.html",
         notification=notification,
-        message=_as_sent(notification),
+        message=message,
         title=_task_titles([notification.task_id]).get(notification.task_id),
         retry_form=forms.RetryForm(formdata=None),
     )

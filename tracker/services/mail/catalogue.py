@@ -67,6 +67,8 @@ class KindInfo:
     recipients: str  # who receives it
     timing: str  # IMMEDIATE, ON_WORKDAYS, or a schedule in words
     can_digest: bool = False  # a user who chose the weekly digest gets it there instead
+    # It holds a one-time sign-in link: its body is for its recipient alone, never on the outbox pages.
+    carries_sign_in_link: bool = False
 
     @property
     def immediate(self) -> bool:
@@ -158,9 +160,14 @@ CATALOGUE: dict[MailKind, KindInfo] = {
         N_("系统管理员新建账号（未填写密码）或重新发送设置密码链接"),
         N_("新账号本人"),
         IMMEDIATE,
+        carries_sign_in_link=True,
     ),
     MailKind.PASSWORD_RESET: KindInfo(
-        N_("重置密码"), N_("本人在登录页点击“忘记密码”并填写邮箱"), N_("该邮箱的账号本人"), IMMEDIATE
+        N_("重置密码"),
+        N_("本人在登录页点击“忘记密码”并填写邮箱"),
+        N_("该邮箱的账号本人"),
+        IMMEDIATE,
+        carries_sign_in_link=True,
     ),
 }
 
@@ -193,3 +200,7 @@ def as_rows(translate: Any = str) -> list[dict[str, Any]]:
         }
         for kind, entry in CATALOGUE.items()
     ]
+
+
+# The kinds whose body holds a one-time sign-in link (values, as the outbox stores them).
+SIGN_IN_LINK_KINDS = frozenset(kind.value for kind, entry in CATALOGUE.items() if entry.carries_sign_in_link)
