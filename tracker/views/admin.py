@@ -17,13 +17,13 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from tracker.clock import utcnow
-from tracker.extensions import db, login_manager
+from tracker.extensions import db
 from tracker.models import Department, Role, User
-from tracker.policy import Action, require
+from tracker.policy import Action
 from tracker.services import people, sign_in_links, staffing
 from tracker.services.people import HeadlessDepartment, PeopleError
 from tracker.services.sign_in_links import SignInLinkError
-from tracker.views.guards import MAX_ID
+from tracker.views.guards import MAX_ID, guard_blueprint
 from tracker.views.people_forms import NO_DEPARTMENT, DepartmentForm, EditUserForm, NewUserForm, UserForm
 
 bp = Blueprint("admin", __name__)
@@ -31,13 +31,7 @@ bp = Blueprint("admin", __name__)
 USERS_PER_PAGE = 50
 
 
-@bp.before_request
-def administrators_only() -> Response | None:
-    """Send visitors to sign in (as ``login_required`` does); abort 403 for anyone but the administrator."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    require(current_user, Action.MANAGE_PEOPLE)
-    return None
+guard_blueprint(bp, Action.MANAGE_PEOPLE)  # the administrator's
 
 
 @bp.route("/")

@@ -16,18 +16,18 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from tracker.clock import local_today, utcnow
-from tracker.extensions import db, login_manager
+from tracker.extensions import db
 from tracker.i18n import N_
 from tracker.models import CalendarDay
-from tracker.policy import Action, require
+from tracker.policy import Action
 from tracker.services import calendar_days
 from tracker.services.holiday_notice import NoticeError, ParsedNotice, parse_notice
 from tracker.services.workdays import LIBRARY_LAST_YEAR, WorkCalendar
 from tracker.views import calendar_forms as forms
 from tracker.views.filters import format_date
+from tracker.views.guards import guard_blueprint
 
 bp = Blueprint("calendar", __name__)
 
@@ -36,14 +36,7 @@ WEEKDAY_NAMES = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周
 INVALID_INPUT = N_("提交的内容有误，请按提示修改。")
 
 
-@bp.before_request
-def calendar_keepers_only() -> Response | None:
-    """Send visitors to sign in (as ``login_required`` does); abort 403 for anyone but the legal
-    office and the administrator."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    require(current_user, Action.MANAGE_CALENDAR)
-    return None
+guard_blueprint(bp, Action.MANAGE_CALENDAR)  # the legal office and the administrator
 
 
 def load_day(day: str) -> CalendarDay:

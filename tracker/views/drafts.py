@@ -12,14 +12,15 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from tracker.clock import local_today, utcnow
-from tracker.extensions import db, login_manager
+from tracker.extensions import db
 from tracker.models import Draft, DraftStructure, DraftVersion, ReportStatus, SourceReport
-from tracker.policy import Action, require
+from tracker.policy import Action
 from tracker.services import draft_export, drafts
 from tracker.services.draft_content import DraftContent
 from tracker.services.drafts import DraftConflict
 from tracker.views import draft_forms as forms
 from tracker.views.downloads import DOCX_TYPE, PreparedFile, attachment
+from tracker.views.guards import guard_blueprint
 
 bp = Blueprint("drafts", __name__)
 
@@ -31,14 +32,12 @@ BACKGROUND_EXPORT_TASKS = 3_000
 EXPORT_FOLDER = "exports"  # under the instance folder; the prepared .docx of each draft's latest version
 
 
-@bp.before_request
-def leadership_reads_legal_office_writes() -> Response | None:
+def _draft_action() -> Action:
     """Leaders read the draft and export it; only the legal office generates and edits it."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    reading = request.method in ("GET", "HEAD")
-    require(current_user, Action.READ_DRAFTS if reading else Action.MANAGE_REPORTS)
-    return None
+    return Action.READ_DRAFTS if request.method in ("GET", "HEAD") else Action.MANAGE_REPORTS
+
+
+guard_blueprint(bp, _draft_action)
 
 
 def _report(report_id: int) -> SourceReport:

@@ -19,11 +19,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from tracker.clock import local_today, utcnow
-from tracker.extensions import db, login_manager
-from tracker.policy import Action, require
+from tracker.extensions import db
+from tracker.policy import Action
 from tracker.services import people_sheet, staffing
 from tracker.services.people import PeopleError
 from tracker.views.downloads import XLSX_TYPE, attachment
+from tracker.views.guards import guard_blueprint
 from tracker.views.people_forms import ConfirmImportForm, PeopleSheetForm
 
 bp = Blueprint("people_sheet", __name__)
@@ -34,13 +35,7 @@ KEEP_UPLOADS_SECONDS = 24 * 3600  # an upload never confirmed is removed after a
 SUFFIXES = ("xlsx", "csv")
 
 
-@bp.before_request
-def administrators_only() -> Response | None:
-    """Send visitors to sign in; abort 403 for anyone but the administrator."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    require(current_user, Action.MANAGE_PEOPLE)
-    return None
+guard_blueprint(bp, Action.MANAGE_PEOPLE)  # the administrator's
 
 
 @bp.get("/import")

@@ -21,10 +21,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.wrappers import Response
 
 from tracker.clock import utcnow
-from tracker.extensions import db, login_manager
+from tracker.extensions import db
 from tracker.i18n import N_
 from tracker.importer import ReportImportError, parse_report_within
 from tracker.models import (
@@ -43,6 +42,7 @@ from tracker.services import carryover, links, review, workflow
 from tracker.services.reports import DuplicateReportError, store_report
 from tracker.views import report_forms as forms
 from tracker.views.department_choices import department_choices, headless_warning
+from tracker.views.guards import guard_blueprint
 
 bp = Blueprint("reports", __name__)
 
@@ -62,14 +62,7 @@ def _status_names() -> dict[ReportStatus, str]:
     return {status: _(name) for status, name in STATUS_NAMES.items()}
 
 
-@bp.before_request
-def legal_office_only() -> Response | None:
-    """Send visitors to sign in (as ``login_required`` does); abort 403 for anyone but the legal
-    office and the administrator."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    require(current_user, Action.MANAGE_REPORTS)
-    return None
+guard_blueprint(bp, Action.MANAGE_REPORTS)  # the legal office and the administrator
 
 
 @bp.app_template_global("linked_tasks")
