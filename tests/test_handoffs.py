@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tests.factories import FROZEN_NOW, assign_task, make_task, make_user
 from tracker.extensions import db
 from tracker.models import DraftStructure, ExtensionRequest, Notification, ReminderMode, Role, TaskState
-from tracker.services import workflow
+from tracker.services import sign_in_links, workflow
 from tracker.services.drafts import Change
 from tracker.services.evidence import Upload
 from tracker.services.mail import catalogue, messages, planner
@@ -208,6 +208,8 @@ def every_kind_of_mail(people) -> dict[MailKind, messages.Message]:
     draft = SimpleNamespace(id=1, report_id=7, report=report, structure=DraftStructure.STATUTORY)
     change = Change(updated=["（一）依法全面履行职能"])
     made += messages.draft_rollup(draft, SimpleNamespace(number=3), change, "法定五部分结构")
+    for kind in (MailKind.PASSWORD_SETUP, MailKind.PASSWORD_RESET):
+        made += messages.password_link(kind, bob, 1, sign_in_links.link_url("one-time-token"), 72)
     return {mail.kind: mail for mail in made}
 
 

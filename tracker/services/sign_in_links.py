@@ -82,7 +82,7 @@ def request_reset(email: str, *, now: datetime, remote_addr: str | None) -> None
     if user is None or not user.is_active or throttled:
         # Spend the rendering a real request spends; nothing is stored or sent.
         stand_in = User(id=0, email=normalized, name=normalized, role=Role.STAFF)
-        messages.password_link(MailKind.PASSWORD_RESET, stand_in, 0, _url("-"), RESET_LINK_HOURS)
+        messages.password_link(MailKind.PASSWORD_RESET, stand_in, 0, link_url("-"), RESET_LINK_HOURS)
         if user is not None and throttled:
             record_event(
                 "reset_link_throttled", now=now, object_type="user", object_id=user.id, remote_addr=remote_addr
@@ -160,7 +160,7 @@ def _issue(user: User, purpose: LinkPurpose, *, now: datetime, hours: int) -> Si
     )
     db.session.add(link)
     db.session.flush()
-    outbox.queue(messages.password_link(MAIL_KINDS[purpose], user, link.id, _url(token), hours), now)
+    outbox.queue(messages.password_link(MAIL_KINDS[purpose], user, link.id, link_url(token), hours), now)
     return link
 
 
@@ -177,5 +177,6 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _url(token: str) -> str:
+def link_url(token: str) -> str:
+    """Where a one-time link leads: the page that sets the password."""
     return f"{messages.base_url()}/password/{token}"
