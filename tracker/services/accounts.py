@@ -73,7 +73,7 @@ def reserve_attempt(email: str, *, now: datetime, remote_addr: str | None) -> At
     pair = f"pair:{normalized}|{remote_addr or '-'}"
     keys = (pair, f"address:{remote_addr}") if remote_addr else (pair,)
     for key, limit in zip(keys, (MAX_FAILURES_PER_PAIR, MAX_FAILURES_PER_ADDRESS), strict=False):
-        attempts, window_start = _count(key, now)
+        attempts, window_start = count_attempt(key, now)
         if attempts > limit:
             refusal = SignInThrottled(window_start + FAILURE_WINDOW, now=now, per_address=key != pair)
             if attempts == limit + 1:
@@ -135,7 +135,7 @@ def sign_out(user: User, *, now: datetime, remote_addr: str | None) -> None:
     record_event("logout", now=now, actor=user, object_type="user", object_id=user.id, remote_addr=remote_addr)
 
 
-def _count(key: str, now: datetime) -> tuple[int, datetime]:
+def count_attempt(key: str, now: datetime) -> tuple[int, datetime]:
     """Add one attempt to ``key``'s window, starting a new window when the old one has passed;
     returns (attempts in the window, its start). One statement, so it is atomic."""
     expired = SignInCounter.window_start <= sa.bindparam("cutoff", now - FAILURE_WINDOW, type_=UTCDateTime)

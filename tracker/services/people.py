@@ -74,7 +74,7 @@ def create_user(
     phone = _valid_phone(phone)
     check_department(role, department)
     if password is not None:
-        _check_password(password)
+        check_password_rules(password)
     user = User(
         email=email,
         name=name,
@@ -122,7 +122,7 @@ def update_user(
 def reset_password(user: User, password: str, *, actor: User | None, now: datetime) -> None:
     """The administrator sets a new password for ``user`` (who forgot theirs); the user changes
     it at the next sign-in."""
-    _check_password(password)
+    check_password_rules(password)
     user.set_password(password)
     user.must_change_password = True
     record_event("password_reset", now=now, actor=actor, object_type="user", object_id=user.id)
@@ -189,7 +189,7 @@ def change_own_password(user: User, *, current_password: str, new_password: str,
     """The signed-in user changes their password; the current one must be given and right."""
     if not user.check_password(current_password):
         raise PeopleError(_("当前密码不正确。"))
-    _check_password(new_password)
+    check_password_rules(new_password)
     if new_password == current_password:
         raise PeopleError(_("新密码不能与当前密码相同。"))
     user.set_password(new_password)
@@ -256,7 +256,8 @@ def check_department(role: Role, department: Department | None, current: Departm
         raise PeopleError(_("部门“%(name)s”已停用，不能再加入人员。", name=department.name))
 
 
-def _check_password(password: str) -> None:
+def check_password_rules(password: str) -> None:
+    """Refuse a password that breaks the length rules (PeopleError, in the user's language)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PeopleError(_("密码至少需要 %(min)s 个字符。", min=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:

@@ -22,11 +22,11 @@ from flask_babel import gettext as _
 from tracker.extensions import db
 from tracker.models import LinkPurpose, SignInLink, User
 from tracker.models.people import Role
-from tracker.services.accounts import _count
+from tracker.services.accounts import count_attempt
 from tracker.services.audit import record_event
 from tracker.services.mail import messages, outbox
 from tracker.services.mail.catalogue import MailKind
-from tracker.services.people import _check_password
+from tracker.services.people import check_password_rules
 
 RESET_LINK_HOURS = 2  # a reset is asked for by whoever types an address: short-lived
 # 忘记密码 requests per sign-in throttle window (accounts.FAILURE_WINDOW): a few per address asked about, more
@@ -78,7 +78,7 @@ def request_reset(email: str, *, now: datetime, remote_addr: str | None) -> None
     keys = [(f"reset:{normalized}", MAX_RESETS_PER_EMAIL)]
     if remote_addr:
         keys.append((f"reset-address:{remote_addr}", MAX_RESETS_PER_ADDRESS))
-    throttled = any(_count(key, now)[0] > limit for key, limit in keys)
+    throttled = any(count_attempt(key, now)[0] > limit for key, limit in keys)
     if user is None or not user.is_active or throttled:
         # Spend the rendering a real request spends; nothing is stored or sent.
         stand_in = User(id=0, email=normalized, name=normalized, role=Role.STAFF)
@@ -120,7 +120,7 @@ def redeem(token: str, password: str, *, now: datetime) -> User:
     sign in. Raises :class:`SignInLinkError` as :func:`peek` does, also when a parallel request
     used the link first."""
     link = peek(token, now=now)
-    _check_password(password)
+    check_password_rules(password)
     # Claim the link by a conditional UPDATE: of two requests with the same link, one wins.
     claimed = db.session.execute(
         sa.update(SignInLink)
