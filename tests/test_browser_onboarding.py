@@ -31,9 +31,10 @@ def shots_folder(tmp_path: Path) -> Path:
 
 
 def test_the_administrator_imports_the_sheet_and_the_new_head_signs_in_by_the_mailed_link(
-    app, personas, page, browser, live_server, tmp_path
+    app, personas, page, browser, live_server, tmp_path, monkeypatch
 ):
     shots = shots_folder(tmp_path)
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))  # the uploaded sheet is kept there until confirmed
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto("/login")
     page.get_by_label("邮箱").fill("frank@example.gov.cn")

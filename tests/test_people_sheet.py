@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,19 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from tests.conftest import count_queries, csrf_token, login
-from tests.factories import FROZEN_NOW, make_department
+from tests.factories import FROZEN_NOW, make_department, make_task, make_user
 from tracker.extensions import db
 from tracker.models import AuditEvent, Department, Notification, Role, User
 from tracker.services import people_sheet
 from tracker.services.people_sheet import SheetError
+from tracker.views import people_sheet as people_sheet_views
+
+
+@pytest.fixture(autouse=True)
+def uploads_of_this_test(app, monkeypatch, tmp_path):
+    """Uploads kept for the preview go to the test's own folder, not the checkout's instance folder."""
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+
 
 HEADER = ("部门", "姓名", "职务/角色", "邮箱", "手机")
 
@@ -164,6 +173,101 @@ def test_it_refuses_to_take_away_the_last_administrators_role(app, ctx, personas
 
 
 @pytest.mark.parametrize(
+    "rows",
+    [
+        # the only administrator hands over to a new one…
+        [("", "管理员", "法制部门", "frank@example.gov.cn", ""), ("", "新管理员", "管理员", "root@example.gov.cn", "")],
+        # …or to an existing user, promoted in the same sheet (in either order)
+        [("", "管理员", "法制部门", "frank@example.gov.cn", ""), ("", "局领导", "管理员", "erin@example.gov.cn", "")],
+        [("", "局领导", "管理员", "erin@example.gov.cn", ""), ("", "管理员", "法制部门", "frank@example.gov.cn", "")],
+    ],
+    ids=["new administrator", "promoted after", "promoted before"],
+)
+def test_the_last_administrator_may_hand_over_within_the_sheet(app, ctx, personas, rows):
+    plan = apply(xlsx(rows), actor=db.session.get(User, personas.frank.id))
+    assert plan.problems == []
+    admins = db.session.scalars(sa.select(User.email).where(User.role == Role.ADMIN, User.is_active)).all()
+    assert admins == [email for (_, _, role, email, _) in rows if role == "管理员"]
+    assert db.session.scalar(sa.select(User.role).where(User.email == "frank@example.gov.cn")) == Role.LEGAL
+
+
+def test_the_last_administrator_is_kept_when_the_new_one_cannot_be_imported(app, ctx, personas):
+    rows = [("", "管理员", "法制部门", "frank@example.gov.cn", ""), ("", "", "管理员", "root@example.gov.cn", "")]
+    plan = plan_of(xlsx(rows))
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "职务/角色"), (3, "姓名")]
+
+
+def test_the_page_imports_a_sheet_handing_over_the_last_administrators_role(app, client, personas):
+    login(client, personas.frank.email)
+    rows = [
+        ("", "管理员", "法制部门", "frank@example.gov.cn", ""),
+        ("", "新管理员", "管理员", "root@example.gov.cn", ""),
+    ]
+    preview_url = _upload(client, xlsx(rows), "通讯录.xlsx").headers["Location"]
+    preview = client.get(preview_url).get_data(as_text=True)
+    assert "确认导入" in preview
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', preview).group(1)
+    confirmed = client.post(preview_url, data={"csrf_token": token})
+    assert confirmed.status_code == 302  # not 409 with the same problem-free preview
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.role).where(User.email == "root@example.gov.cn")) == Role.ADMIN
+        assert db.session.scalar(sa.select(User.role).where(User.email == "frank@example.gov.cn")) == Role.LEGAL
+
+
+BOB_AS_STAFF = ("交警支队", "交警张", "工作人员", "bob@example.gov.cn", "")
+BOB_MOVED = ("治安支队", "交警张", "部门负责人", "bob@example.gov.cn", "")
+CAROL_AS_HEAD = ("交警支队", "交警李", "部门负责人", "carol@example.gov.cn", "")
+NEW_HEAD = ("交警支队", "交警钱", "部门负责人", "qian@example.gov.cn", "")
+HEADLESS_WARNING = "交警支队已没有在岗的部门负责人，其牵头的 1 项未办结任务需由法制部门代为办理或另行指定负责人。"
+
+
+@pytest.mark.parametrize(
+    ("rows", "warned"),
+    [
+        ([BOB_AS_STAFF], True),
+        ([BOB_MOVED], True),
+        ([BOB_AS_STAFF, CAROL_AS_HEAD], False),
+        ([CAROL_AS_HEAD, BOB_MOVED], False),
+        ([BOB_AS_STAFF, NEW_HEAD], False),
+        ([("交警支队", "交警张", "部门负责人", "bob@example.gov.cn", "13900000001")], False),  # stays head
+    ],
+)
+def test_it_warns_when_the_sheet_leaves_a_department_with_open_tasks_without_a_head(app, ctx, personas, rows, warned):
+    make_task(lead_department_id=personas.bob_dept.id)
+    db.session.commit()
+    plan = plan_of(xlsx(rows))
+    assert plan.problems == []  # a warning does not stop the import
+    assert [warning.message for warning in plan.warnings] == ([HEADLESS_WARNING] if warned else [])
+    assert plan.to_json()["warnings"] == ([HEADLESS_WARNING] if warned else [])
+
+
+@pytest.mark.parametrize(("demote_both", "warned"), [(False, False), (True, True)])
+def test_it_warns_when_the_sheet_demotes_every_head_of_a_department(app, ctx, personas, demote_both, warned):
+    make_user(Role.HEAD, email="wei@example.gov.cn", name="交警魏", department_id=personas.bob_dept.id)
+    make_task(lead_department_id=personas.bob_dept.id)
+    db.session.commit()
+    rows = [BOB_AS_STAFF] + ([("交警支队", "交警魏", "工作人员", "wei@example.gov.cn", "")] if demote_both else [])
+    assert bool(plan_of(xlsx(rows)).warnings) is warned
+
+
+def test_it_does_not_warn_about_a_department_without_open_tasks(app, ctx, personas):
+    assert plan_of(xlsx([BOB_AS_STAFF])).warnings == []
+
+
+@pytest.mark.parametrize(("rows", "warned"), [([BOB_AS_STAFF], True), ([BOB_AS_STAFF, CAROL_AS_HEAD], False)])
+def test_the_preview_shows_the_warning_above_the_confirm_button(app, client, personas, rows, warned):
+    with app.app_context():
+        make_task(lead_department_id=personas.bob_dept.id)
+        db.session.commit()
+    login(client, personas.frank.email)
+    page = client.get(_upload(client, xlsx(rows), "通讯录.xlsx").headers["Location"]).get_data(as_text=True)
+    assert "确认导入" in page
+    assert (HEADLESS_WARNING in page) is warned
+    if warned:
+        assert page.index(HEADLESS_WARNING) < page.index("确认导入")
+
+
+@pytest.mark.parametrize(
     ("filename", "encode"),
     [
         ("通讯录.xlsx", lambda rows: xlsx(rows, header=("邮箱", "姓 名", "Ｅｍａｉｌ", "角色", "部门名称"))),
@@ -211,6 +315,37 @@ def test_it_finds_the_header_under_a_title_and_skips_blank_rows(app, ctx, person
 def test_it_says_why_a_file_cannot_be_read(app, ctx, data, filename, message):
     with pytest.raises(SheetError) as error:
         people_sheet.read_sheet(data, filename)
+    assert message in error.value.message
+
+
+def _truncated_xlsx() -> bytes:
+    """A workbook whose sheet XML breaks off half-way (a download cut short, a damaged disk)."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx(OFFICE * 20)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as damaged:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                content = content[: len(content) // 2]
+            damaged.writestr(member, content)
+    return buffer.getvalue()
+
+
+def _long_cell_csv() -> bytes:
+    """A CSV with a cell beyond the csv module's field size limit (131,072 characters)."""
+    return csv_bytes([("交警支队", "许" * 200_000, "工作人员", "xu@example.gov.cn", "")], "utf-8")
+
+
+UNREADABLE = [
+    (_truncated_xlsx, "people.xlsx", "无法读取该 .xlsx 文件"),
+    (_long_cell_csv, "people.csv", "无法读取该 .csv 文件"),
+]
+
+
+@pytest.mark.parametrize(("make", "filename", "message"), UNREADABLE, ids=["truncated xlsx", "long csv cell"])
+def test_it_says_why_a_damaged_file_cannot_be_read(app, ctx, make, filename, message):
+    with pytest.raises(SheetError) as error:
+        people_sheet.read_sheet(make(), filename)
     assert message in error.value.message
 
 
@@ -312,6 +447,36 @@ def test_it_refuses_a_file_it_cannot_read_with_the_reason(app, client, personas)
     login(client, personas.frank.email)
     response = _upload(client, b"\x00\x01", "people.xls")
     assert response.status_code == 400 and "另存为" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("make", "filename", "message"), UNREADABLE, ids=["truncated xlsx", "long csv cell"])
+def test_it_refuses_a_damaged_file_with_the_reason(
+    app, client, personas, monkeypatch, tmp_path: Path, make, filename, message
+):
+    monkeypatch.setattr(people_sheet_views, "_folder", lambda: tmp_path)
+    login(client, personas.frank.email)
+    response = _upload(client, make(), filename)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert list(tmp_path.iterdir()) == []  # nothing kept
+
+
+def test_an_upload_does_not_fail_on_a_stale_file_another_request_removed(
+    app, client, personas, monkeypatch, tmp_path: Path
+):
+    monkeypatch.setattr(people_sheet_views, "_folder", lambda: tmp_path)
+    gone = tmp_path / "0-gone-meanwhile.xlsx"
+    gone.write_bytes(b"")
+    stat = Path.stat
+
+    def racing_stat(self: Path, *args, **kwargs):
+        if self.name == gone.name:
+            self.unlink(missing_ok=True)  # another request cleaned it up between the listing and now
+        return stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", racing_stat)
+    login(client, personas.frank.email)
+    assert _upload(client, xlsx(OFFICE), "通讯录.xlsx").status_code == 302
+    assert [path.name.split("-", 1)[0] for path in tmp_path.iterdir()] == [str(personas.frank.id)]
 
 
 @pytest.mark.parametrize(

@@ -154,9 +154,20 @@ def test_it_throttles_reset_requests_for_one_address(personas, ctx):
         sign_in_links.request_reset(
             "carol@example.gov.cn", now=FROZEN_NOW + timedelta(minutes=minute), remote_addr=None
         )
-    assert len(mails("password_reset")) == sign_in_links.MAX_RESETS_PER_EMAIL
+    assert len(mails("password_reset")) == sign_in_links.MAX_RESETS_PER_PAIR
     sign_in_links.request_reset("carol@example.gov.cn", now=FROZEN_NOW + timedelta(minutes=40), remote_addr=None)
-    assert len(mails("password_reset")) == sign_in_links.MAX_RESETS_PER_EMAIL + 1
+    assert len(mails("password_reset")) == sign_in_links.MAX_RESETS_PER_PAIR + 1
+
+
+def test_strangers_asking_for_a_reset_neither_lock_the_owner_out_nor_end_a_setup_link(personas, ctx):
+    carol = user(personas.carol)
+    sign_in_links.send_setup_link(carol, actor=None, now=FROZEN_NOW)
+    setup = token_in(mails("password_setup")[0].body_text)
+    for n in range(5):  # from elsewhere, more than a person retrying from one place would
+        sign_in_links.request_reset("carol@example.gov.cn", now=FROZEN_NOW, remote_addr=f"203.0.113.{n}")
+    sign_in_links.request_reset("carol@example.gov.cn", now=FROZEN_NOW, remote_addr="10.0.0.7")  # carol herself
+    assert len(mails("password_reset")) == 6
+    sign_in_links.peek(setup, now=FROZEN_NOW + timedelta(minutes=1))  # the new account's link still works
 
 
 def test_a_link_of_a_deactivated_user_is_refused(personas, ctx):
@@ -310,4 +321,16 @@ def test_the_outbox_pages_withhold_the_link_from_everyone_but_its_recipient(app,
         mail_id, token = mail.id, token_in(mail.body_text)
     login(client, "alice@example.gov.cn")  # the legal office reads every mail, not this one's body
     page = client.get(f"/mail/{mail_id}").get_data(as_text=True)
-    assert token not in page and "一次性登录链接，内容不予显示" in page
+    assert token not in page and "不在系统中显示" in page
+
+
+def test_the_recipients_own_notification_does_not_show_the_link_either(app, client, personas):
+    """Whoever holds a session could otherwise ask for a reset and read the link in 通知."""
+    with app.app_context():
+        sign_in_links.request_reset("carol@example.gov.cn", now=utcnow(), remote_addr="10.0.0.1")
+        db.session.commit()
+        [mail] = mails("password_reset")
+        mail_id, token = mail.id, token_in(mail.body_text)
+    login(client, "carol@example.gov.cn")
+    page = client.get(f"/mail/mine/{mail_id}").get_data(as_text=True)
+    assert token not in page and "不在系统中显示" in page

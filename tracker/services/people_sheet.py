@@ -7,8 +7,10 @@ names a department without people. People are matched by e-mail: a known address
 that user, a new one creates a user without a password, who is sent a link to set one.
 
 Planning writes nothing. Applying is refused while the plan has problems, and changes only what
-differs, so importing the same sheet twice changes nothing the second time. Nobody is ever
-deactivated: the active people the sheet leaves out are only listed. The caller commits.
+differs, so importing the same sheet twice changes nothing the second time; it creates the new
+people first, then promotes administrators, then makes the other updates, so that there is always
+an administrator along the way. Nobody is ever deactivated: the active people the sheet leaves
+out are only listed. The caller commits.
 """
 
 from __future__ import annotations
@@ -32,8 +34,15 @@ from sqlalchemy.orm import selectinload
 from tracker.extensions import db
 from tracker.models import Department, Role, User
 from tracker.names import ROLE_NAMES
-from tracker.services import people, sign_in_links
-from tracker.services.people import EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, PeopleError
+from tracker.services import people, sign_in_links, staffing
+from tracker.services.people import (
+    EMAIL_PATTERN,
+    MAX_EMAIL_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PHONE_LENGTH,
+    HeadlessDepartment,
+    PeopleError,
+)
 
 # The columns, by the name written in the header row of an export and of the template.
 DEPARTMENT, NAME, ROLE, EMAIL, PHONE = "部门", "姓名", "职务/角色", "邮箱", "手机"
@@ -120,7 +129,8 @@ class PlannedPerson:
 
 @dataclass
 class Plan:
-    """What importing a sheet would do. Apply it only when ``problems`` is empty."""
+    """What importing a sheet would do. Apply it only when ``problems`` is empty. ``warnings`` do
+    not stop it: the departments the import would leave without a head while they lead open tasks."""
 
     new_departments: list[str] = field(default_factory=list)
     create: list[PlannedPerson] = field(default_factory=list)
@@ -128,6 +138,7 @@ class Plan:
     unchanged: list[PlannedPerson] = field(default_factory=list)
     missing: list[User] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[HeadlessDepartment] = field(default_factory=list)
 
     @property
     def changes_anything(self) -> bool:
@@ -148,6 +159,7 @@ class Plan:
                 for user in self.missing
             ],
             "problems": [problem.to_json() for problem in self.problems],
+            "warnings": [warning.message for warning in self.warnings],
         }
 
 
@@ -187,8 +199,16 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
     except Exception as error:  # openpyxl raises whatever its parsers meet in a damaged file
         raise SheetError(_("无法读取该 .xlsx 文件，请确认它是 Excel 或 WPS 保存的表格。")) from error
     try:
-        sheet = workbook.worksheets[0]
-        yield from sheet.iter_rows(values_only=True)
+        # Read-only openpyxl parses the sheet's XML only now, row by row: a damaged one fails here.
+        rows = iter(workbook.worksheets[0].iter_rows(values_only=True))
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:
+                raise SheetError(_("无法读取该 .xlsx 文件，请确认它是 Excel 或 WPS 保存的表格。")) from error
+            yield row
     finally:
         workbook.close()
 
@@ -206,7 +226,17 @@ def _csv_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
         raise SheetError(_("无法识别该 .csv 文件的编码，请另存为“CSV UTF-8”格式后再导入。"))
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    yield from (tuple(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a cell beyond the field size limit, or a malformed one
+            raise SheetError(
+                _("无法读取该 .csv 文件：其中有格式错误或过长的单元格，请检查后另存为“CSV UTF-8”格式再导入。")
+            ) from error
+        yield tuple(row)
 
 
 def _sheet_rows(rows: Iterable[tuple[Any, ...]]) -> list[SheetRow]:
@@ -296,6 +326,7 @@ def plan_import(rows: list[SheetRow]) -> Plan:
     by_email = {user.email.lower(): user for user in users}
     new_departments: dict[str, str] = {}  # folded name -> the name as first written
     seen_emails: dict[str, int] = {}
+    # The active administrators once the sheet is imported: users by id, new people by minus their row.
     admins_after = {user.id for user in users if user.is_active and user.role == Role.ADMIN}
     demoted: list[int] = []  # rows taking an administrator's role away
 
@@ -345,12 +376,13 @@ def plan_import(rows: list[SheetRow]) -> Plan:
         if user is not None and user.role == Role.ADMIN and role != Role.ADMIN:
             admins_after.discard(user.id)
             demoted.append(row.number)
-        if user is None and role == Role.ADMIN:
-            admins_after.add(-row.number)
+        if role == Role.ADMIN:
+            admins_after.add(user.id if user is not None else -row.number)  # promoted, kept or new
         _add_person(plan, row, email, role, department, user)
     if demoted and not admins_after:
         plan.problems.append(Problem(demoted[-1], ROLE, _("这是最后一个启用的系统管理员账号，不能停用或更改其角色。")))
     plan.new_departments = list(new_departments.values())
+    plan.warnings = _headless_departments(plan)
     listed = {person.email for person in plan.create + plan.update + plan.unchanged} | set(seen_emails)
     plan.missing = sorted(
         (user for user in users if user.is_active and user.email.lower() not in listed),
@@ -429,6 +461,37 @@ def _add_person(
     (plan.update if changes else plan.unchanged).append(person)
 
 
+def _headless_departments(plan: Plan) -> list[HeadlessDepartment]:
+    """The departments that the planned updates would leave without an active head while they
+    lead open tasks: the rule of :func:`people.last_head_leaving`, for the whole sheet at once (a
+    head taking over in another row of the sheet keeps the department headed; so does a head the
+    sheet does not move, but not one it demotes too). No query unless a head leaves."""
+    leaving: dict[int, list[User]] = {}
+    for person in plan.update:
+        user = person.user
+        assert user is not None
+        if not (user.is_active and user.role == Role.HEAD and user.department is not None):
+            continue
+        if person.role == Role.HEAD and person.department == user.department.name:
+            continue
+        leaving.setdefault(user.department.id, []).append(user)
+    if not leaving:
+        return []
+    headed = {person.department for person in plan.create + plan.update if person.role == Role.HEAD}
+    heads = staffing.heads_by_department(leaving)
+    warnings = []
+    for department_id, users in leaving.items():
+        department = users[0].department
+        assert department is not None
+        staying = {head.id for head in heads.get(department_id, [])} - {user.id for user in users}
+        if staying or department.name in headed:
+            continue
+        open_tasks = staffing.open_tasks_led(department_id)
+        if open_tasks:
+            warnings.append(HeadlessDepartment(department, open_tasks))
+    return sorted(warnings, key=lambda warning: warning.department.name)
+
+
 def _role_list() -> str:
     return _("、").join(_(name) for name in ROLE_NAMES.values())
 
@@ -437,26 +500,16 @@ def _role_list() -> str:
 
 
 def apply_plan(plan: Plan, *, actor: User | None, now: datetime) -> ImportResult:
-    """Create the new departments and people (each sent a link to set a password) and update
-    the changed people, through the people service (audited as one by one). Refuses a plan with
-    problems (:class:`PeopleError`). Flushes; the caller commits, or rolls back on an error."""
+    """Create the new departments and people (each sent a link to set a password), then update
+    the changed people, promotions to administrator first, through the people service (audited as
+    one by one): the last administrator may hand over to a new one or to a promoted one in the
+    same sheet, as the plan allows. Refuses a plan with problems (:class:`PeopleError`). Flushes;
+    the caller commits, or rolls back on an error."""
     if plan.problems:
         raise PeopleError(_("通讯录中还有 %(num)s 处问题，请修改后重新上传。", num=len(plan.problems)))
     departments = {d.name: d for d in db.session.scalars(sa.select(Department))}
     for name in plan.new_departments:
         departments[name] = people.create_department(name=name, actor=actor, now=now)
-    for person in plan.update:
-        assert person.user is not None
-        people.update_user(
-            person.user,
-            email=person.email,
-            name=person.name,
-            role=person.role,
-            department=departments[person.department] if person.department else None,
-            phone=people.KEEP_PHONE if person.keep_phone else person.phone,
-            actor=actor,
-            now=now,
-        )
     for person in plan.create:
         user = people.create_user(
             email=person.email,
@@ -469,6 +522,18 @@ def apply_plan(plan: Plan, *, actor: User | None, now: datetime) -> ImportResult
             now=now,
         )
         sign_in_links.send_setup_link(user, actor=actor, now=now)
+    for person in sorted(plan.update, key=lambda person: person.role != Role.ADMIN):  # stable
+        assert person.user is not None
+        people.update_user(
+            person.user,
+            email=person.email,
+            name=person.name,
+            role=person.role,
+            department=departments[person.department] if person.department else None,
+            phone=people.KEEP_PHONE if person.keep_phone else person.phone,
+            actor=actor,
+            now=now,
+        )
     return ImportResult(len(plan.new_departments), len(plan.create), len(plan.update))
 
 

@@ -3,8 +3,9 @@
 A 设置密码 link goes to a new account (or again when the administrator resends it); a 重置密码
 link goes to whoever asks for one on the sign-in page with an active account's address. A link
 is a random token in the mail; only its SHA-256 is stored, so the database opens no account.
-Each link works once, until it expires; a newer link, or a password set through any link, ends
-the user's other unused links.
+Each link works once, until it expires; a newer link of the same purpose, or a password set
+through any link, ends the user's other unused links. The token also stands in the outbox row
+that carries it to the recipient's mailbox; the pages never show that mail's body.
 
 Functions add and flush; the caller commits.
 """
@@ -29,9 +30,12 @@ from tracker.services.mail.catalogue import MailKind
 from tracker.services.people import check_password_rules
 
 RESET_LINK_HOURS = 2  # a reset is asked for by whoever types an address: short-lived
-# 忘记密码 requests per sign-in throttle window (accounts.FAILURE_WINDOW): a few per address asked about, more
-# per network address (an office behind one NAT address). Past them nothing is sent, silently.
-MAX_RESETS_PER_EMAIL = 3
+# 忘记密码 requests per sign-in throttle window (accounts.FAILURE_WINDOW), counted as sign-in
+# attempts are: per address asked about from one network address (a person retrying), per address
+# asked about from anywhere (more: strangers asking cannot lock its owner out), and per network
+# address (an office behind one NAT address). Past any of them nothing is sent, silently.
+MAX_RESETS_PER_PAIR = 3
+MAX_RESETS_PER_EMAIL = 10
 MAX_RESETS_PER_ADDRESS = 30
 MAIL_KINDS = {LinkPurpose.SETUP: MailKind.PASSWORD_SETUP, LinkPurpose.RESET: MailKind.PASSWORD_RESET}
 
@@ -75,7 +79,10 @@ def request_reset(email: str, *, now: datetime, remote_addr: str | None) -> None
     Past the per-address or per-network-address limit nothing is sent."""
     normalized = email.strip().lower()[:254]
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == normalized)) if normalized else None
-    keys = [(f"reset:{normalized}", MAX_RESETS_PER_EMAIL)]
+    keys = [
+        (f"reset-pair:{normalized}|{remote_addr or '-'}", MAX_RESETS_PER_PAIR),
+        (f"reset:{normalized}", MAX_RESETS_PER_EMAIL),
+    ]
     if remote_addr:
         keys.append((f"reset-address:{remote_addr}", MAX_RESETS_PER_ADDRESS))
     throttled = any(count_attempt(key, now)[0] > limit for key, limit in keys)
@@ -148,8 +155,9 @@ def redeem(token: str, password: str, *, now: datetime) -> User:
 
 
 def _issue(user: User, purpose: LinkPurpose, *, now: datetime, hours: int) -> SignInLink:
-    """End ``user``'s unused links, store a new one and queue its mail."""
-    _end_unused_links(user, now)
+    """End ``user``'s unused links of this purpose (a reset someone else asked for never ends a
+    new account's 设置密码 link), store a new one and queue its mail."""
+    _end_unused_links(user, now, purpose)
     token = secrets.token_urlsafe(32)
     link = SignInLink(
         user_id=user.id,
@@ -164,10 +172,12 @@ def _issue(user: User, purpose: LinkPurpose, *, now: datetime, hours: int) -> Si
     return link
 
 
-def _end_unused_links(user: User, now: datetime) -> None:
+def _end_unused_links(user: User, now: datetime, purpose: LinkPurpose | None = None) -> None:
+    """End ``user``'s unused links (of ``purpose``; None: all of them)."""
+    of_purpose = (SignInLink.purpose == purpose,) if purpose is not None else ()
     db.session.execute(
         sa.update(SignInLink)
-        .where(SignInLink.user_id == user.id, SignInLink.used_at.is_(None))
+        .where(SignInLink.user_id == user.id, SignInLink.used_at.is_(None), *of_purpose)
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -120,12 +120,11 @@ def index() -> str:
 
 @bp.route("/<int:notification_id>")
 def detail(notification_id: int) -> str:
-    """One mail as it is (or would be) sent: headers, the text part, the HTML part, the source;
-    the body of a mail holding someone else's one-time sign-in link is withheld."""
+    """One mail as it is (or would be) sent: headers, the text part, the HTML part, the source
+    (for a mail holding a one-time sign-in link, the headers only)."""
     notification = load_notification(notification_id)
     message = _as_sent(notification)
-    if notification.kind in SIGN_IN_LINK_KINDS and notification.recipient_id != current_user.id:
-        withheld = _("此邮件含收件人本人的一次性登录链接，内容不予显示。如收件人未收到，可在系统管理中重新发送。")
+    if (withheld := _withheld_body(notification)) is not None:
         message = SentMessage(headers=message.headers, text=withheld, html=withheld, source=withheld)
     return render_template(
         "mail/detail.html",
@@ -178,7 +177,20 @@ def mine_detail(notification_id: int) -> str:
     return render_template(
         "mail/mine_detail.html",
         notification=notification,
+        body=_withheld_body(notification) or notification.body_text,
         title=_task_titles([notification.task_id]).get(notification.task_id),
+    )
+
+
+def _withheld_body(notification: Notification) -> str | None:
+    """What the pages show instead of a mail's body when it holds a one-time sign-in link (it
+    opens the account: it goes to the recipient's mailbox only, not even to their own 通知, which
+    whoever holds their session could read); None for any other mail."""
+    if notification.kind not in SIGN_IN_LINK_KINDS:
+        return None
+    return _(
+        "此邮件含一次性登录链接，只发往收件人的邮箱，不在系统中显示。"
+        "如未收到，可在登录页点击“忘记密码”，或请系统管理员重新发送。"
     )
 
 

@@ -123,8 +123,11 @@ def _store(token: str, suffix: str, data: bytes) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     stale = time.time() - KEEP_UPLOADS_SECONDS
     for old in folder.iterdir():
-        if old.stat().st_mtime < stale:
-            old.unlink(missing_ok=True)
+        try:
+            if old.stat().st_mtime < stale:
+                old.unlink(missing_ok=True)
+        except OSError:
+            continue  # another upload or confirmation has just removed it (or cannot, now): leave it
     (folder / f"{current_user.id}-{token}.{suffix}").write_bytes(data)
 
 
