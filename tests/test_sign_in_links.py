@@ -13,7 +13,7 @@ from tests.factories import FROZEN_NOW
 from tests.smtp import SMTPServer, smtp_server  # noqa: F401
 from tracker.clock import utcnow
 from tracker.extensions import db
-from tracker.models import AuditEvent, Notification, Role, SignInLink, User
+from tracker.models import AuditEvent, Notification, NotificationStatus, Role, SignInLink, User
 from tracker.services import people, sign_in_links
 from tracker.services.accounts import authenticate
 from tracker.services.mail import sender as mailer
@@ -334,3 +334,15 @@ def test_the_recipients_own_notification_does_not_show_the_link_either(app, clie
     login(client, "carol@example.gov.cn")
     page = client.get(f"/mail/mine/{mail_id}").get_data(as_text=True)
     assert token not in page and "不在系统中显示" in page
+
+
+def test_with_no_mail_server_the_recorded_mail_shows_its_link_as_the_only_copy(app, client, personas):
+    with app.app_context():
+        sign_in_links.send_setup_link(new_account(), actor=None, now=FROZEN_NOW)
+        db.session.commit()
+        [mail] = mails("password_setup")
+        mail.status = NotificationStatus.RECORDED  # what the sender does when no SMTP host is configured
+        db.session.commit()
+        mail_id, token = mail.id, token_in(mail.body_text)
+    login(client, "alice@example.gov.cn")
+    assert token in client.get(f"/mail/{mail_id}").get_data(as_text=True)

@@ -185,8 +185,9 @@ def mine_detail(notification_id: int) -> str:
 def _withheld_body(notification: Notification) -> str | None:
     """What the pages show instead of a mail's body when it holds a one-time sign-in link (it
     opens the account: it goes to the recipient's mailbox only, not even to their own 通知, which
-    whoever holds their session could read); None for any other mail."""
-    if notification.kind not in SIGN_IN_LINK_KINDS:
+    whoever holds their session could read); None for any other mail, and for one recorded with
+    no mail server configured (the demo): then this page is the only copy there is."""
+    if notification.kind not in SIGN_IN_LINK_KINDS or notification.status == NotificationStatus.RECORDED:
         return None
     return _(
         "此邮件含一次性登录链接，只发往收件人的邮箱，不在系统中显示。"
