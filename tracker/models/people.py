@@ -14,6 +14,7 @@ from tracker.models.types import UTCDateTime, enum_column, utcnow
 
 # The password hash of a user who has not chosen a password yet: it matches no password.
 UNUSABLE_PASSWORD = "!unusable"
+PASSWORD_HASH_METHODS = ("scrypt:", "pbkdf2:")  # what werkzeug's generate_password_hash writes
 
 
 class Role(enum.StrEnum):
@@ -80,7 +81,9 @@ class User(UserMixin, db.Model):
 
     @property
     def has_usable_password(self) -> bool:
-        return self.password_hash != UNUSABLE_PASSWORD
+        """Whether a password can sign this user in: an account created without one (or a hash
+        werkzeug did not write) matches none until its 设置密码 link is used."""
+        return self.password_hash.startswith(PASSWORD_HASH_METHODS) and self.password_hash.count("$") >= 2
 
     def get_id(self) -> str:
         """What the session remembers: the id and the session token, so that a changed password

@@ -30,7 +30,6 @@ from tracker.services.audit import record_event
 MAX_FAILURES_PER_PAIR = 5  # one account from one address
 MAX_FAILURES_PER_ADDRESS = 100  # every account from one address (an office behind one NAT address)
 FAILURE_WINDOW = timedelta(minutes=15)
-PASSWORD_HASH_METHODS = ("scrypt:", "pbkdf2:")  # what werkzeug's generate_password_hash writes
 
 
 class SignInThrottled(Exception):
@@ -93,7 +92,7 @@ def check_attempt(attempt: Attempt, password: str, *, now: datetime) -> User | N
     """The active user whose password this is, or None. A success gives the attempt back to its
     counters; a known account's failure is audited. The caller commits."""
     user = attempt.user
-    if user is None or not has_password(user):
+    if user is None or not user.has_usable_password:
         # Spend the time a real check takes, so the answer's speed does not reveal who has an
         # account, or which accounts have not chosen a password yet (they wait for a 设置密码 link).
         check_password_hash(_dummy_hash(), password)
@@ -114,12 +113,6 @@ def check_attempt(attempt: Attempt, password: str, *, now: datetime) -> User | N
         remote_addr=attempt.remote_addr,
     )
     return None
-
-
-def has_password(user: User) -> bool:
-    """Whether ``user`` has a password to sign in with: an account created without one stores a
-    hash no password matches (``!`` and random text, say) until its 设置密码 link is used."""
-    return user.password_hash.startswith(PASSWORD_HASH_METHODS) and user.password_hash.count("$") >= 2
 
 
 def authenticate(email: str, password: str, *, now: datetime, remote_addr: str | None) -> User | None:

@@ -511,17 +511,15 @@ def apply_plan(plan: Plan, *, actor: User | None, now: datetime) -> ImportResult
     for name in plan.new_departments:
         departments[name] = people.create_department(name=name, actor=actor, now=now)
     for person in plan.create:
-        user = people.create_user(
+        sign_in_links.invite(
             email=person.email,
             name=person.name,
             role=person.role,
             department=departments[person.department] if person.department else None,
             phone=person.phone,
-            password=None,
             actor=actor,
             now=now,
         )
-        sign_in_links.send_setup_link(user, actor=actor, now=now)
     for person in sorted(plan.update, key=lambda person: person.role != Role.ADMIN):  # stable
         assert person.user is not None
         people.update_user(

@@ -21,13 +21,13 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from tracker.extensions import db
-from tracker.models import LinkPurpose, SignInLink, User
+from tracker.models import Department, LinkPurpose, SignInLink, User
 from tracker.models.people import Role
+from tracker.services import people
 from tracker.services.accounts import count_attempt
 from tracker.services.audit import record_event
 from tracker.services.mail import messages, outbox
 from tracker.services.mail.catalogue import MailKind
-from tracker.services.people import check_password_rules
 
 RESET_LINK_HOURS = 2  # a reset is asked for by whoever types an address: short-lived
 # 忘记密码 requests per sign-in throttle window (accounts.FAILURE_WINDOW), counted as sign-in
@@ -70,6 +70,26 @@ def send_setup_link(user: User, *, actor: User | None, now: datetime) -> None:
         object_id=user.id,
         after={"expires_at": link.expires_at.isoformat()},
     )
+
+
+def invite(
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    department: Department | None,
+    phone: str | None = None,
+    actor: User | None,
+    now: datetime,
+) -> User:
+    """A new account without a password, and the 设置密码 mail that lets its holder choose one
+    (the administrator's form with the password left empty, and the 通讯录 import). Raises
+    ``PeopleError`` as ``people.create_user`` does."""
+    user = people.create_user(
+        email=email, name=name, role=role, department=department, phone=phone, password=None, actor=actor, now=now
+    )
+    send_setup_link(user, actor=actor, now=now)
+    return user
 
 
 def request_reset(email: str, *, now: datetime, remote_addr: str | None) -> None:
@@ -127,7 +147,7 @@ def redeem(token: str, password: str, *, now: datetime) -> User:
     sign in. Raises :class:`SignInLinkError` as :func:`peek` does, also when a parallel request
     used the link first."""
     link = peek(token, now=now)
-    check_password_rules(password)
+    people.check_password_rules(password)
     # Claim the link by a conditional UPDATE: of two requests with the same link, one wins.
     claimed = db.session.execute(
         sa.update(SignInLink)

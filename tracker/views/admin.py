@@ -71,19 +71,19 @@ def new_user() -> str | Response:
     form = NewUserForm()
     form.department_id.choices = _department_choices()
     if form.validate_on_submit():
-        now = utcnow()
+        who = {
+            "email": form.email.data,
+            "name": form.name.data,
+            "role": Role(form.role.data),
+            "department": _chosen_department(form),
+            "actor": current_user,
+            "now": utcnow(),
+        }
         try:
-            user = people.create_user(
-                email=form.email.data,
-                name=form.name.data,
-                role=Role(form.role.data),
-                department=_chosen_department(form),
-                password=form.password.data or None,
-                actor=current_user,
-                now=now,
-            )
-            if not form.password.data:
-                sign_in_links.send_setup_link(user, actor=current_user, now=now)
+            if form.password.data:
+                user = people.create_user(password=form.password.data, **who)
+            else:  # the holder chooses a password through a 设置密码 link
+                user = sign_in_links.invite(**who)
         except PeopleError as error:
             db.session.rollback()
             flash(error.message, "error")
