@@ -13,6 +13,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -179,6 +180,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+def screenshots_folder(tmp_path: Path) -> Path:
+    """Where a browser test saves its screenshots: the test's temporary folder, or
+    TRACKER_SCREENSHOTS when set (to look at them after the run)."""
+    folder = Path(os.environ.get("TRACKER_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture

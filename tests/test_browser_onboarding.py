@@ -5,16 +5,14 @@ TRACKER_SCREENSHOTS when set)."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, screenshots_folder
 from tracker.extensions import db
 from tracker.models import Notification, User
 
@@ -24,16 +22,10 @@ NEW_HEAD = ("网络安全保卫支队", "周网安", "部门负责人", "zhou.wa
 NEW_STAFF = ("网络安全保卫支队", "吴小安", "工作人员", "wu.xiaoan@example.gov.cn", "")
 
 
-def shots_folder(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("TRACKER_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def test_the_administrator_imports_the_sheet_and_the_new_head_signs_in_by_the_mailed_link(
     app, personas, page, browser, live_server, tmp_path, monkeypatch
 ):
-    shots = shots_folder(tmp_path)
+    shots = screenshots_folder(tmp_path)
     monkeypatch.setattr(app, "instance_path", str(tmp_path))  # the uploaded sheet is kept there until confirmed
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto("/login")

@@ -4,15 +4,13 @@ temporary folder (and to TRACKER_SCREENSHOTS when set)."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, screenshots_folder
 from tests.factories import assign_task, make_task
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
@@ -32,12 +30,6 @@ WIDEST = """() => {
     width: Math.max(el.scrollWidth, Math.ceil(el.getBoundingClientRect().right))}))
     .filter(part => part.width > 390);
 }"""
-
-
-def shots_folder(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("TRACKER_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
@@ -91,7 +83,7 @@ def phone_page(browser, live_server: str, email: str):
 
 
 def test_every_page_a_head_uses_fits_a_phone(browser, live_server, personas, busy_department, tmp_path):
-    shots = shots_folder(tmp_path)
+    shots = screenshots_folder(tmp_path)
     context, page = phone_page(browser, live_server, personas.bob.email)
     pages = {
         "my-work": ("/my", "text=待签收"),
@@ -140,7 +132,7 @@ def test_every_page_a_head_uses_fits_a_phone(browser, live_server, personas, bus
 def test_the_legal_office_chases_a_departments_overdue_tasks_at_once(
     app, browser, live_server, personas, busy_department, tmp_path
 ):
-    shots = shots_folder(tmp_path)
+    shots = screenshots_folder(tmp_path)
     context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
