@@ -414,7 +414,7 @@ def fitted_widths(
     ems = []
     for column, header in enumerate(headers):
         longest = max((text_ems(values[column]) for values in rows), default=0.0)
-        heading = text_ems(header) if len(header) <= 2 else text_ems(header[: -(-len(header) // 2)])
+        heading = text_ems(_header_halves(header)[0])
         wanted = max(longest, heading) + 0.3  # a little to spare
         ems.append(min(wanted, wrap_at[column]) if column in wrap_at else wanted)
     widths = [Length(int(TABLE_SIZE * em) + 2 * CELL_MARGIN) for em in ems]
@@ -431,12 +431,21 @@ def text_ems(text: str) -> float:
     return sum(1.0 if is_wide else 0.5 for is_wide in wide) + 0.25 * meetings
 
 
+def _header_halves(header: str) -> tuple[str, str]:
+    """Where a header may break: in the middle, the longer half first; a header of two
+    characters or fewer does not break ("", as its second half)."""
+    if len(header) <= 2:
+        return header, ""
+    middle = -(-len(header) // 2)
+    return header[:middle], header[middle:]
+
+
 def _header_lines(header: str, width: Length) -> str:
     """A header too wide for its column, broken in the middle (not wherever the line runs out)."""
-    if len(header) <= 2 or int(TABLE_SIZE * text_ems(header)) + 2 * CELL_MARGIN <= width:
+    first, second = _header_halves(header)
+    if not second or int(TABLE_SIZE * text_ems(header)) + 2 * CELL_MARGIN <= width:
         return header
-    middle = -(-len(header) // 2)
-    return f"{header[:middle]}\n{header[middle:]}"
+    return f"{first}\n{second}"
 
 
 def _write_rows(xml: bytes, tables: list[tuple[str, Sequence[Sequence[str]]]], write: Callable[[bytes], Any]) -> None:
