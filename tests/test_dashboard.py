@@ -115,6 +115,22 @@ def test_figures_as_of_an_earlier_day_count_later_closures_as_open(app, personas
     assert (on_18_may.done, on_18_may.overdue, on_18_may.done_on_time) == (1, 0, 0)
 
 
+def test_the_overdue_list_of_an_earlier_day_merges_open_and_later_closed_tasks_by_deadline(app, personas):
+    with app.app_context():
+        traffic = personas.bob_dept.id
+        closed_later = [
+            make_task(lead_department_id=traffic, **_done(date(2026, 5, day), date(2026, 5, 20))).id for day in (2, 6)
+        ]
+        still_open = [make_task(lead_department_id=traffic, deadline=date(2026, 5, day)).id for day in (4, 8)]
+        make_task(lead_department_id=traffic, **_done(date(2026, 5, 3), date(2026, 5, 9)))  # closed by then
+        alice = db.session.get(type(personas.alice), personas.alice.id)
+        overdue = [t.id for t in dashboard.overdue_tasks(alice, date(2026, 5, 12))]
+        first_three = [t.id for t in dashboard.overdue_tasks(alice, date(2026, 5, 12), limit=3)]
+    by_deadline = [closed_later[0], still_open[0], closed_later[1], still_open[1]]
+    assert overdue == by_deadline
+    assert first_three == by_deadline[:3]
+
+
 def test_overdue_and_due_soon_lists(app, personas, counted):
     with app.app_context():
         alice = db.session.get(type(personas.alice), personas.alice.id)

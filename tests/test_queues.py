@@ -52,6 +52,23 @@ def test_the_legal_office_sees_every_group_with_its_count(personas, ctx):
     assert queues.office_count(TODAY) == 6
 
 
+def test_the_badge_counts_a_task_in_several_groups_once(personas, ctx):
+    headless = make_department(name="网警支队")
+    # Awaiting 销号 in a department without a head, with an extension pending: three groups.
+    both = make_task(title="待销号且无负责人", state=TaskState.PENDING_REVIEW, lead_department_id=headless.id,
+                     assignment=Assignment.ACKNOWLEDGED)  # fmt: skip
+    db.session.add(
+        ExtensionRequest(task=both, reason="需协调", requested_deadline=date(2026, 9, 30), created_at=FROZEN_NOW)
+    )
+    # Awaiting 销号 and never assigned: two groups.
+    make_task(title="待销号", state=TaskState.PENDING_REVIEW, lead_department_id=personas.bob_dept.id)
+    make_task(title="无负责人", lead_department_id=headless.id, assignment=Assignment.ACKNOWLEDGED)
+    db.session.commit()
+    groups = {g.key: g.count for g in queues.office_groups(TODAY)}
+    assert groups == {"closures": 2, "extensions": 1, "headless": 2, "unassigned": 1}
+    assert queues.office_count(TODAY) == 3
+
+
 def test_each_group_lists_the_oldest_first(personas, ctx):
     first = make_task(title="先到", state=TaskState.PENDING_REVIEW, last_progress_at=FROZEN_NOW - timedelta(days=3))
     second = make_task(title="后到", state=TaskState.PENDING_REVIEW, last_progress_at=FROZEN_NOW)

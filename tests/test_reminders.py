@@ -6,6 +6,7 @@ make-up working days: Saturday 18 September, Sunday 26 September and Saturday 9 
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -126,6 +127,27 @@ def test_it_groups_a_weekly_digest_per_person(task):
     assert set(by_person) == {BOB, ALICE}
     assert by_person[BOB].subject == "【每周汇总】本部门有1项督办任务在办"
     assert "深化改革，力保落实到位（完成时限2021年10月8日，已逾期2个工作日，进度0%）" in by_person[BOB].body_text
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_planning_leaves_the_cycle_collector_as_it_found_it(task, collecting):
+    """The planner pauses Python's cycle collector while it works (its objects hold no cycles)."""
+    seen: list[bool] = []
+    original = reminders._due_rows
+
+    def due_rows(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    (gc.enable if collecting else gc.disable)()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(reminders, "_due_rows", due_rows)
+            reminders.queue_due(at_nine(date(2021, 10, 11)))
+        assert seen == [False]
+        assert gc.isenabled() == collecting
+    finally:
+        gc.enable()
 
 
 def test_a_weekly_digest_lists_the_most_urgent_and_counts_the_rest(task, monkeypatch):

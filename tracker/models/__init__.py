@@ -17,6 +17,7 @@ from tracker.models.search import TaskSearch
 from tracker.models.sign_in_links import LinkPurpose, SignInLink
 from tracker.models.tasks import (
     OPEN_STATES,
+    WORKABLE_STATES,
     Assignment,
     EvidenceAttachment,
     ExtensionRequest,
@@ -31,6 +32,7 @@ from tracker.models.tasks import (
 
 __all__ = [
     "OPEN_STATES",
+    "WORKABLE_STATES",
     "Assignment",
     "AuditEvent",
     "CalendarDay",

@@ -223,7 +223,7 @@ def _monthly_done(user: User, as_of: date) -> list[tuple[date, int]]:
     one row per day)."""
     first = _month_start(as_of, CHART_MONTHS - 1)
     rows = db.session.execute(
-        sa.select(Task.completed_on, sa.func.count(Task.id))
+        sa.select(Task.completed_on, sa.func.count())
         .where(_scope(user), Task.state == TaskState.DONE, Task.completed_on >= first, Task.completed_on <= as_of)
         .group_by(Task.completed_on)
     )
@@ -234,15 +234,29 @@ def _monthly_done(user: User, as_of: date) -> list[tuple[date, int]]:
 
 
 def overdue_tasks(user: User, as_of: date, limit: int = LIST_LIMIT) -> list[Task]:
-    """Tasks still open as of ``as_of`` with the deadline before it, the longest overdue first."""
-    open_then = sa.or_(Task.state.in_(OPEN_STATES), sa.and_(Task.state == TaskState.DONE, Task.completed_on > as_of))
+    """Tasks still open as of ``as_of`` with the deadline before it, the longest overdue first.
+
+    Two ordered look-ups merged, each down its own index: the open tasks by deadline, and the
+    few closed after ``as_of`` (for a bulletin of an earlier day). One condition with both would
+    walk the deadline index past every task closed long ago."""
+    late = sa.and_(_scope(user), Task.deadline < as_of)
+    first = sa.union_all(
+        *(
+            sa.select(Task.id).where(late, condition).order_by(Task.deadline, Task.id).limit(limit).subquery().select()
+            for condition in (
+                Task.state.in_(OPEN_STATES),
+                sa.and_(Task.state == TaskState.DONE, Task.completed_on > as_of),
+            )
+        )
+    ).subquery()
     query = (
         sa.select(Task)
-        .where(_scope(user), open_then, Task.deadline < as_of)
+        .join(first, first.c.id == Task.id)
         .order_by(Task.deadline, Task.id)
+        .limit(limit)
         .options(*TASK_LOADING)
     )
-    return list(db.session.scalars(query.limit(limit)))
+    return list(db.session.scalars(query))
 
 
 def due_soon_until(today: date, calendar: WorkCalendar, workdays: int) -> date:

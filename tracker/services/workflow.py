@@ -23,6 +23,7 @@ from tracker.extensions import db
 from tracker.i18n import N_
 from tracker.models import (
     OPEN_STATES,
+    WORKABLE_STATES,
     Assignment,
     Department,
     ExtensionRequest,
@@ -43,7 +44,6 @@ from tracker.services.mail import messages, outbox
 from tracker.services.mail import policy as reminder_policy
 from tracker.services.mail.catalogue import MailKind
 
-WORKABLE_STATES = frozenset({TaskState.NOT_STARTED, TaskState.IN_PROGRESS})
 AUDITED_FIELDS = (
     "title",
     "description",
