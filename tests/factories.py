@@ -49,7 +49,7 @@ def make_seed_report(imported_by: User | None = None, now: datetime = FROZEN_NOW
     from tracker.services.reports import store_report
 
     parsed = parse_report(seed_report_bytes(), "seed.txt")
-    report = store_report(parsed, filename="seed.txt", original_file=None, imported_by=imported_by, now=now)
+    report = store_report(parsed, filename="seed.txt", data=None, imported_by=imported_by, now=now)
     db.session.commit()
     return report
 

@@ -466,7 +466,7 @@ def english_reports(app, english):
             ],
         )
         confirmed = store_report(
-            parsed, filename="report-2025.txt", original_file=None, imported_by=alice, now=FROZEN_NOW
+            parsed, filename="report-2025.txt", data=None, imported_by=alice, now=FROZEN_NOW
         )
         tasks = review.confirm(confirmed, alice, now=FROZEN_NOW)
         first = next(i for i in confirmed.items if i.kind == ItemKind.SHORTCOMING and i.position == 1)
@@ -482,7 +482,7 @@ def english_reports(app, english):
                 [Item("1.", "Renew the signs", "Replace them.\nCheck them yearly"), Item("2.", "Paint the lines", "")],
             ),
             filename="report-2026.docx",
-            original_file=None,
+            data=None,
             imported_by=alice,
             now=FROZEN_NOW,
         )

@@ -642,7 +642,7 @@ def scene(app, personas) -> dict[str, int]:
     with app.app_context():
         alice = db.session.get(User, personas.alice.id)
         parsed = parse_report(seed_report_bytes(), "seed.txt")
-        report = store_report(parsed, filename="seed.txt", original_file=None, imported_by=alice, now=FROZEN_NOW)
+        report = store_report(parsed, filename="seed.txt", data=None, imported_by=alice, now=FROZEN_NOW)
         review.confirm(report, alice, now=FROZEN_NOW)
         link = links.links_of_report(report)[0]
         db.session.commit()

@@ -121,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         calendar,
         calendar_feed,
+        carry_over,
         dashboard,
         drafts,
         exports,
@@ -128,6 +129,8 @@ def register_blueprints(app: Flask) -> None:
         main,
         people_sheet,
         reminder_settings,
+        report_assign,
+        report_links,
         reports,
         tasks,
     )
@@ -140,6 +143,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tasks.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(reports.bp, url_prefix="/reports")
+    app.register_blueprint(report_assign.bp, url_prefix="/reports")
+    app.register_blueprint(report_links.bp, url_prefix="/reports")
+    app.register_blueprint(carry_over.bp, url_prefix="/reports")
     app.register_blueprint(drafts.bp, url_prefix="/reports")
     app.register_blueprint(calendar.bp, url_prefix="/calendar")
     app.register_blueprint(mail.bp, url_prefix="/mail")

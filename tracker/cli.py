@@ -38,7 +38,7 @@ def import_report_command(file: Path, dry_run: bool, as_json: bool) -> None:
         report = store_report(
             parsed,
             filename=file.name,
-            original_file=data if file.suffix.lower() == ".docx" else None,
+            data=data,
             imported_by=None,
             now=utcnow(),
         )

@@ -43,6 +43,8 @@ class Action(enum.StrEnum):
 
 OFFICE_ROLES = frozenset({Role.ADMIN, Role.LEGAL})  # the legal office, and the administrator
 OVERSIGHT_ROLES = frozenset({Role.ADMIN, Role.LEGAL, Role.LEADER})
+DEPARTMENT_ROLES = frozenset({Role.HEAD, Role.STAFF})  # a department's people: tasks are handed to them
+DEFAULT_ROLE = Role.STAFF  # a new account's unless chosen: the commonest, and the least powerful
 
 # Actions on no particular task, by role.
 _GLOBAL: dict[Action, frozenset[Role]] = {

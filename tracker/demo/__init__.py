@@ -13,6 +13,7 @@ from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from tracker.clock import local_date
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.importer import parse_report
 from tracker.models import (
@@ -136,8 +137,8 @@ SHORTCOMING_PLANS = (
 LINKS = {1: (1, 2), 2: (5, 10), 3: (2,)}
 
 
-class DemoRefused(Exception):
-    pass
+class DemoRefused(Refusal):
+    """Demo data that cannot be loaded here (the database already holds other data)."""
 
 
 @dataclass
@@ -224,9 +225,7 @@ def load_demo(*, today: date, now: datetime) -> DemoSummary:
     db.session.flush()
 
     parsed = parse_report(seed_report_bytes(), SEED_FILENAME)
-    report = store_report(
-        parsed, filename=SEED_FILENAME, original_file=None, imported_by=users["fazhi@demo.gov.cn"], now=now
-    )
+    report = store_report(parsed, filename=SEED_FILENAME, data=None, imported_by=users["fazhi@demo.gov.cn"], now=now)
     report.status = ReportStatus.CONFIRMED
     # The seed is an older year's report; the demo's deadlines and progress are around today, so
     # it plays last year's report: the draft it rolls into is this year's, as of today.

@@ -22,6 +22,7 @@ from flask_babel import ngettext
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.models import SignInCounter, User
 from tracker.models.types import UTCDateTime
@@ -32,8 +33,10 @@ MAX_FAILURES_PER_ADDRESS = 100  # every account from one address (an office behi
 FAILURE_WINDOW = timedelta(minutes=15)
 
 
-class SignInThrottled(Exception):
+class SignInThrottled(Refusal):
     """Too many recent failures: no password is checked until ``retry_at``."""
+
+    status = 429
 
     def __init__(self, retry_at: datetime, *, now: datetime, per_address: bool) -> None:
         self.retry_at = retry_at

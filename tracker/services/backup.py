@@ -44,6 +44,7 @@ from sqlalchemy.types import TypeDecorator
 
 from config import SETTINGS
 from tracker.clock import local_zone
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.models import EvidenceAttachment
 from tracker.services.evidence import evidence_dir, remove_on_rollback
@@ -62,7 +63,7 @@ NIGHTLY_PATTERN = re.compile(r"tracker-backup-\d{8}-\d{4}\.tar\.gz")
 WITHHELD_SETTINGS = frozenset({"SECRET_KEY", "SMTP_PASSWORD", "DATABASE_URL"})
 
 
-class BackupError(Exception):
+class BackupError(Refusal):
     """A backup or restore that cannot go ahead; the message says why and what to do."""
 
 

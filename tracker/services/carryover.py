@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.models import OPEN_STATES, ItemKind, ReportItem, ReportStatus, SourceReport, Task, TaskState, User
 from tracker.services.audit import record_event
@@ -33,12 +34,8 @@ MIN_SUGGESTED_SCORE = 0.2
 MAX_HISTORY = 50
 
 
-class CarryOverError(Exception):
+class CarryOverError(Refusal):
     """The task cannot be carried over; the message says why, in the user's language."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

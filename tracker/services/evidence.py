@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.models import EvidenceAttachment, User
 
@@ -61,7 +62,7 @@ FILE_TYPES: dict[str, FileType] = {
 ALLOWED_SUFFIXES = frozenset(FILE_TYPES)
 
 
-class EvidenceError(Exception):
+class EvidenceError(Refusal):
     """A file that cannot be kept as evidence; the message says why, in the user's language."""
 
 

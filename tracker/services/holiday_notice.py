@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from tracker.errors import Refusal
 from tracker.i18n import N_
 
 TITLE = re.compile(r"关于(\d{4})年部分节假日安排的通知")
@@ -40,15 +41,16 @@ WEEKDAYS = "一二三四五六日"
 LONGEST_HOLIDAY = 15  # days; a longer range is a misreading (the longest, Spring Festival, is 9)
 
 
-class NoticeError(Exception):
+class NoticeError(Refusal):
     """Text that is not a holiday notice, or one that contradicts itself. ``message`` says why, in
     Chinese; ``message_id`` and ``params`` are the same message untranslated, for ``gettext``."""
 
+    status = 400
+
     def __init__(self, message_id: str, **params: Any) -> None:
+        super().__init__(message_id % params if params else message_id)
         self.message_id = message_id
         self.params = params
-        self.message = message_id % params if params else message_id
-        super().__init__(self.message)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,14 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.models import ItemKind, LinkStatus, ReportItem, ShortcomingMeasureLink, SourceReport, Task, User
 from tracker.services.audit import record_event
@@ -31,12 +33,8 @@ MIN_SUGGESTED_SCORE = 0.065
 TEXT_RUN = re.compile(r"[\u3400-\u9fff]+|[A-Za-z0-9]+")
 
 
-class LinkError(Exception):
+class LinkError(Refusal):
     """The link cannot be made or decided; the message says why, in the user's language."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # --- similarity ----------------------------------------------------------------------------------------
@@ -104,6 +102,39 @@ def links_of_report(report: SourceReport) -> list[ShortcomingMeasureLink]:
             .order_by(ShortcomingMeasureLink.score.desc().nulls_last(), ShortcomingMeasureLink.id)
         )
     )
+
+
+@dataclass
+class ReportLinks:
+    """A report's shortcomings and measures (in the report's order), and each shortcoming's links
+    by status (best score first)."""
+
+    shortcomings: list[ReportItem]
+    measures: list[ReportItem]
+    by_shortcoming: dict[int, dict[LinkStatus, list[ShortcomingMeasureLink]]]
+
+    @property
+    def item_of(self) -> dict[int, ReportItem]:
+        return {item.id: item for item in [*self.shortcomings, *self.measures]}
+
+    def unlinked_measures(self, shortcoming: ReportItem) -> list[ReportItem]:
+        """The measures not yet accepted for ``shortcoming``: those it can still be linked to by hand."""
+        linked = {link.measure_id for link in self.by_shortcoming[shortcoming.id][LinkStatus.ACCEPTED]}
+        return [measure for measure in self.measures if measure.id not in linked]
+
+
+def report_links(report: SourceReport) -> ReportLinks:
+    """The links of ``report``, grouped per shortcoming and status (two queries)."""
+    items = db.session.scalars(
+        sa.select(ReportItem)
+        .where(ReportItem.report_id == report.id, ReportItem.kind.in_([ItemKind.SHORTCOMING, ItemKind.MEASURE]))
+        .order_by(ReportItem.position)
+    ).all()
+    shortcomings = [i for i in items if i.kind == ItemKind.SHORTCOMING]
+    by_shortcoming = {s.id: {status: [] for status in LinkStatus} for s in shortcomings}
+    for link in links_of_report(report):
+        by_shortcoming[link.shortcoming_id][link.status].append(link)
+    return ReportLinks(shortcomings, [i for i in items if i.kind == ItemKind.MEASURE], by_shortcoming)
 
 
 def suggest(report: SourceReport, *, now: datetime) -> list[ShortcomingMeasureLink]:

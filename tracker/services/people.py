@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.i18n import N_
 from tracker.models import OPEN_STATES, Department, ReminderMode, Role, Task, User, task_co_departments
@@ -43,13 +44,9 @@ class KeepPhone(enum.Enum):
 KEEP_PHONE = KeepPhone.KEEP
 
 
-class PeopleError(Exception):
+class PeopleError(Refusal):
     """A rule about users or departments was broken; ``message`` says which, in the user's language
     (Chinese outside a request: the command line)."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 # --- users ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.importer.labels import CIRCLED, int_to_cn, parse_label
 from tracker.models import ItemKind, ReportItem, ReportStatus, ShortcomingMeasureLink, SourceReport, Task, User
@@ -37,12 +38,8 @@ MAX_BODY = 20000
 Direction = Literal["up", "down"]
 
 
-class ReviewError(Exception):
+class ReviewError(Refusal):
     """The change does not fit the report as it stands; the message says why, in the user's language."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _require_in_review(report: SourceReport) -> None:

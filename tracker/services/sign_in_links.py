@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.models import Department, LinkPurpose, SignInLink, User
 from tracker.models.people import Role
@@ -40,14 +41,9 @@ MAX_RESETS_PER_ADDRESS = 30
 MAIL_KINDS = {LinkPurpose.SETUP: MailKind.PASSWORD_SETUP, LinkPurpose.RESET: MailKind.PASSWORD_RESET}
 
 
-class SignInLinkError(Exception):
+class SignInLinkError(Refusal):
     """The link cannot be used; ``message`` says why (for the user), ``status`` is the page's
     HTTP status: 400 for a link that never existed, 410 for one used or expired."""
-
-    def __init__(self, message: str, status: int) -> None:
-        self.message = message
-        self.status = status
-        super().__init__(message)
 
 
 def setup_hours() -> int:
@@ -60,7 +56,7 @@ def send_setup_link(user: User, *, actor: User | None, now: datetime) -> None:
     their earlier unused links. ``actor`` None means the system (the command line, an import).
     Raises :class:`SignInLinkError` for a deactivated account."""
     if not user.is_active:
-        raise SignInLinkError(_("账号“%(name)s”已停用，不能发送设置密码链接。", name=user.name), 400)
+        raise SignInLinkError(_("账号“%(name)s”已停用，不能发送设置密码链接。", name=user.name), status=400)
     link = _issue(user, LinkPurpose.SETUP, now=now, hours=setup_hours())
     record_event(
         "setup_link_sent",
@@ -131,13 +127,13 @@ def peek(token: str, *, now: datetime) -> SignInLink:
     :class:`SignInLinkError`. Changes nothing."""
     link = db.session.scalar(sa.select(SignInLink).where(SignInLink.token_hash == _hash(token)))
     if link is None:
-        raise SignInLinkError(_("链接无效，请检查邮件中的链接是否完整，或重新获取。"), 400)
+        raise SignInLinkError(_("链接无效，请检查邮件中的链接是否完整，或重新获取。"), status=400)
     if link.used_at is not None:
-        raise SignInLinkError(_("该链接已使用过或已被更新的链接取代，请重新获取。"), 410)
+        raise SignInLinkError(_("该链接已使用过或已被更新的链接取代，请重新获取。"), status=410)
     if link.expires_at <= now:
-        raise SignInLinkError(_("该链接已过期，请重新获取。"), 410)
+        raise SignInLinkError(_("该链接已过期，请重新获取。"), status=410)
     if not link.user.is_active:
-        raise SignInLinkError(_("该账号已停用，请联系系统管理员。"), 410)
+        raise SignInLinkError(_("该账号已停用，请联系系统管理员。"), status=410)
     return link
 
 
@@ -156,7 +152,7 @@ def redeem(token: str, password: str, *, now: datetime) -> User:
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
-        raise SignInLinkError(_("该链接已使用过或已被更新的链接取代，请重新获取。"), 410)
+        raise SignInLinkError(_("该链接已使用过或已被更新的链接取代，请重新获取。"), status=410)
     user = link.user
     _end_unused_links(user, now)
     user.set_password(password)  # a new session token: every earlier session ends

@@ -24,8 +24,7 @@ from tracker.models import (
     TaskState,
     User,
 )
-
-OFFICE_ROLES = (Role.LEGAL, Role.ADMIN)
+from tracker.policy import OFFICE_ROLES
 
 
 def is_head_of(department_id: sa.ColumnElement[int | None]) -> sa.ColumnElement[bool]:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from tracker.clock import local_date
+from tracker.clock import local_date, local_zone
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.i18n import N_
 from tracker.models import (
@@ -59,7 +60,7 @@ AUDITED_FIELDS = (
 )
 
 
-class WorkflowError(Exception):
+class WorkflowError(Refusal):
     """The action does not fit the task as it stands; the message says why, in the user's language."""
 
 
@@ -380,10 +381,15 @@ def return_assignment(task: Task, actor: User, reason: str, now: datetime) -> No
     _notify(messages.returned(task, actor, reason, now), now)
 
 
+def may_hand_to(actor: User, staff: User) -> bool:
+    """Whether a head may hand a task to ``staff``: a member of the head's own department."""
+    return staff.department_id == actor.department_id
+
+
 def assign_staff(task: Task, actor: User, staff: User | None, now: datetime) -> None:
     """The head hands the task to a member of the department (or takes it back: None), who is told."""
     require_step(task, Step.ASSIGN_STAFF)
-    if staff is not None and staff.department_id != actor.department_id:
+    if staff is not None and not may_hand_to(actor, staff):
         raise WorkflowError(_("只能指派本部门的人员。"))
     before = snapshot(task)
     task.assignee = staff
@@ -701,6 +707,11 @@ def set_task_overrides(task: Task, values: dict[str, Any] | None, actor: User, n
 
 
 CHASE_METHODS = ("phone", "visit", "meeting", "other")
+
+
+def chase_moment(day: date, now: datetime) -> datetime:
+    """When a 催办 logged for ``day`` happened: just now for today, noon of an earlier day."""
+    return now if day == local_date(now) else datetime.combine(day, time(12, 0), local_zone())
 
 
 def log_offline_chase(

@@ -50,12 +50,10 @@ def load_day(day: str) -> CalendarDay:
     return row
 
 
-@bp.app_template_global("weekday_name")
 def weekday_name(day: date) -> str:
     return _(WEEKDAY_NAMES[day.weekday()])
 
 
-@bp.app_template_global("date_with_weekday")
 def date_with_weekday(day: date) -> str:
     """2027年2月6日（周六）, in the user's language."""
     return _("%(date)s（%(weekday)s）", date=format_date(day), weekday=weekday_name(day))

@@ -269,7 +269,6 @@ def _anchor(key: str | None) -> str:
     return f"section-{key}".replace(":", "-") if key else ""
 
 
-@bp.app_template_filter("draft_reason")
 def draft_reason(reason: str) -> str:
     """What made a version (生成, 编辑…), in the user's language."""
     name = forms.REASON_NAMES.get(reason)

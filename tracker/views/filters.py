@@ -226,7 +226,18 @@ def deadline_bounds() -> dict[str, str]:
 
 
 def register(app: Flask) -> None:
+    """Every helper the templates call, in one place (those that belong to one page's module are
+    defined there)."""
+    from tracker.services.links import linked_tasks
+    from tracker.views.calendar import date_with_weekday, weekday_name
+    from tracker.views.drafts import draft_reason
+    from tracker.views.mail import unread_mail_count
+
     app.jinja_env.globals.update(
+        linked_tasks=linked_tasks,
+        weekday_name=weekday_name,
+        date_with_weekday=date_with_weekday,
+        unread_mail_count=unread_mail_count,
         can=lambda action, task=None: can(current_user, action, task),
         Action=Action,
         navigation=navigation,
@@ -236,6 +247,7 @@ def register(app: Flask) -> None:
         deadline_bounds=deadline_bounds,
         Step=Step,
     )
+    app.add_template_filter(draft_reason, "draft_reason")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "cndate")
     app.add_template_filter(format_percent, "percent")

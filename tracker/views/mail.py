@@ -40,7 +40,6 @@ def _mail_action() -> Action | None:
 guard_blueprint(bp, _mail_action)
 
 
-@bp.app_template_global()
 def unread_mail_count() -> int:
     """How many of the signed-in user's notifications are unread (0 when nobody is signed in)."""
     if not current_user.is_authenticated:

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 
 from tracker.i18n import N_
 from tracker.models import ReminderMode, Role
+from tracker.policy import DEFAULT_ROLE
 from tracker.services.people import LOCALES, MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from tracker.views.filters import ROLE_NAMES
 
@@ -58,7 +59,7 @@ class UserForm(FlaskForm):
     role = SelectField(
         _l("角色"),
         choices=[SelectChoice(role.value, _l(ROLE_NAMES[role])) for role in Role],
-        default=Role.STAFF.value,  # the commonest, and the least powerful if left unchosen
+        default=DEFAULT_ROLE.value,
         validators=[DataRequired(_l("请选择角色。")), _one_of_the_choices],
         validate_choice=False,
     )

@@ -15,7 +15,8 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from tracker.extensions import db
 from tracker.i18n import N_
-from tracker.models import Department, Role, SourceReport, TaskState, User
+from tracker.models import Department, SourceReport, TaskState, User
+from tracker.policy import DEPARTMENT_ROLES
 from tracker.services.task_query import KINDS, LIGHTS, MANUAL_KIND, SORTS, TaskFilter
 from tracker.views.filters import KIND_NAMES, LIGHT_NAMES, STATE_NAMES
 from tracker.views.guards import MAX_ID
@@ -64,7 +65,7 @@ class TaskFilterForm(Form):
         people = (
             sa.select(User.id, User.name, Department.name)
             .outerjoin(Department)
-            .where(User.role.in_([Role.HEAD, Role.STAFF]))
+            .where(User.role.in_(DEPARTMENT_ROLES))
             .order_by(Department.name, User.name)
         )
         if department_ids is not None:

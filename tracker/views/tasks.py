@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,11 +12,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from tracker.clock import local_today, local_zone, utcnow
+from tracker.clock import local_today, utcnow
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.i18n import N_
 from tracker.models import (
@@ -29,7 +28,7 @@ from tracker.models import (
 )
 from tracker.policy import Action, can, require
 from tracker.services import bulk_urge, carryover, deadlines, queues, staffing, task_query, workflow
-from tracker.services.evidence import EvidenceError, Upload, content_type_for, path_of
+from tracker.services.evidence import Upload, content_type_for, path_of
 from tracker.services.mail import policy as reminder_policy
 from tracker.services.timeline import chase_record, co_department_reports, task_timeline
 from tracker.services.workdays import WorkCalendar
@@ -37,6 +36,7 @@ from tracker.services.workflow import Step
 from tracker.views import task_forms as forms
 from tracker.views.department_choices import department_choices as choices_of
 from tracker.views.department_choices import headless_warning
+from tracker.views.steps import run_step
 from tracker.views.task_filter_form import TaskFilterForm
 
 bp = Blueprint("tasks", __name__)
@@ -241,7 +241,7 @@ def _fill_choices(task: Task, page_forms: dict[str, FlaskForm]) -> None:
     ).all()
     nobody = _("（不指定）")
     people_choices = {"": nobody} | {u.id: _person_label(u) for u in people}
-    staff_choices = {"": nobody} | {u.id: u.name for u in people if u.department_id == current_user.department_id}
+    staff_choices = {"": nobody} | {u.id: u.name for u in people if workflow.may_hand_to(current_user, u)}
     for name, form in page_forms.items():
         if name == "assign":
             form.lead_department.choices = {"": _("请选择")} | department_choices
@@ -281,10 +281,10 @@ def _act(
     perform: Callable[[Task, Any], str],
 ) -> Any:
     """Load the task (403 unless the user may take ``step``), refuse with 409 and the reason when
-    the task's state does not allow it, validate the form, perform the step, commit, and redirect
-    with its message. On a refusal, or when someone else saved the task first (a lost race, 409),
-    show the page again with the form as filled and the reason. A form sent twice (a double
-    click, a resend) is stored once: the second time only says so."""
+    the task's state does not allow it, then take the step (:func:`run_step`): on a refusal, or
+    when someone else saved the task first (a lost race, 409, with what changed), the page comes
+    again with the form as filled and the reason. A form sent twice (a double click, a resend) is
+    stored once: the second time only says so."""
     action = workflow.STEPS[step].action
     task = load_task(task_id, action)
     form = form_class()
@@ -296,32 +296,26 @@ def _act(
         return _render_detail(task, 409, **{form_name: form})
     if form_name in ("assign", "staff", "milestone"):
         _fill_choices(task, {form_name: form})
-    if not form.validate_on_submit():
-        flash(_("提交的内容有误，请按提示修改。"), "error")
-        return _render_detail(task, 400, **{form_name: form})
-    try:
-        message = perform(task, form)
-        db.session.commit()
-    except workflow.ConflictError as conflict:
-        db.session.rollback()
-        return _render_conflict(load_task(task_id, action), form_name, form, conflict)
-    except (StaleDataError, IntegrityError):
-        # Another request changed the task (or stored the same request) between our read and our
-        # write: the optimistic lock, or a unique constraint, refused this one.
-        db.session.rollback()
-        task = load_task(task_id, action)
-        return _render_conflict(task, form_name, form, workflow.changed_meanwhile(task))
-    except (workflow.WorkflowError, EvidenceError) as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
-        return _render_detail(load_task(task_id, action), 409, **{form_name: form})
-    flash(message, "success")
-    return redirect(url_for("tasks.detail", task_id=task.id))
+
+    def again(refusal: Refusal) -> Any:
+        current = load_task(task_id, action)
+        if isinstance(refusal, workflow.ConflictError):
+            return _render_conflict(current, form_name, form, refusal)
+        return _render_detail(current, refusal.status, **{form_name: form})
+
+    return run_step(
+        form,
+        lambda: perform(task, form),
+        done=lambda: url_for("tasks.detail", task_id=task.id),
+        again=again,
+        # Another request changed the task (or stored the same request) between our read and
+        # our write: the optimistic lock, or a unique constraint, refused this one.
+        lost_race=lambda: workflow.changed_meanwhile(load_task(task_id, action)),
+    )
 
 
 def _render_conflict(task: Task, form_name: str, form: FlaskForm, conflict: workflow.ConflictError) -> Any:
     """The stale form stays as the user filled it; the page shows what the task holds now."""
-    flash(str(conflict), "error")
     if hasattr(form, "version"):
         form.version.data = str(task.version)  # saving again now is a deliberate overwrite
     return _render_detail(task, 409, **{form_name: form}, conflict=conflict)
@@ -350,7 +344,7 @@ def assign(task_id: int) -> Any:
     def perform(task: Task, form: forms.AssignForm) -> str:
         lead = db.session.get(Department, form.lead_department.data or 0)
         if lead is None:
-            raise workflow.WorkflowError(_("请选择牵头单位。"))
+            raise Refusal(_("请选择牵头单位。"), status=400)
         co = db.session.scalars(sa.select(Department).where(Department.id.in_(form.co_departments.data))).all()
         assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
         workflow.assign(
@@ -461,7 +455,7 @@ def urge(task_id: int) -> Any:
     def perform(task: Task, form: forms.UrgeForm) -> str:
         queued = workflow.urge(task, current_user, form.message.data, local_today(), utcnow())
         if not queued:
-            raise workflow.WorkflowError(_("今天已催办过此任务，未重复发送。"))
+            raise Refusal(_("今天已催办过此任务，未重复发送。"))
         return ngettext("已催办，%(num)s 封提醒邮件已排队发送。", "已催办，%(num)s 封提醒邮件已排队发送。", queued)
 
     return _act(task_id, Step.URGE, "urge", forms.UrgeForm, perform)
@@ -472,11 +466,13 @@ def urge(task_id: int) -> Any:
 def log_chase(task_id: int) -> Any:
     def perform(task: Task, form: forms.OfflineChaseForm) -> str:
         now = utcnow()
-        day = form.happened_on.data
-        # Today's chase happened just now; an earlier day's is dated at noon of that day.
-        moment = now if day == local_today() else datetime.combine(day, time(12, 0), local_zone())
         workflow.log_offline_chase(
-            task, current_user, method=form.method.data, note=form.note.data, happened_at=moment, now=now
+            task,
+            current_user,
+            method=form.method.data,
+            note=form.note.data,
+            happened_at=workflow.chase_moment(form.happened_on.data, now),
+            now=now,
         )
         return _("催办记录已添加。")
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.models import Setting, Task, User
 from tracker.services.audit import record_event
@@ -33,8 +34,10 @@ def load_policy(task: Task | None = None) -> dict[str, Any]:
     return policy
 
 
-class PolicyError(Exception):
+class PolicyError(Refusal):
     """A reminder policy that cannot work; the message says why, in Chinese."""
+
+    status = 400
 
 
 def validate_policy(values: dict[str, Any]) -> dict[str, Any]:
