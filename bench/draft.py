@@ -6,8 +6,8 @@
 
 For each size, the source report whose top-level task count is nearest it, among every database
 given, is measured in a child process of its own, so that one measurement's memory cannot hide
-the next one's: ``compose_s`` is ``draft_compose.compose`` (the source structure), ``docx_s``
-``draft_export.to_docx`` of what it composed, both the best of ``repeat`` runs; ``queries`` the
+the next one's: ``compose_s`` is ``drafts.compose.compose`` (the source structure), ``docx_s``
+``drafts.to_docx`` of what it composed, both the best of ``repeat`` runs; ``queries`` the
 SQL statements of one compose; ``rss_start_mb`` the child's resident memory once the app is
 loaded and ``rss_peak_mb`` its peak (ru_maxrss) over the first compose and .docx. The 通报 is measured the same
 way on each database, as the legal office sees it today: ``figures_s`` for the dashboard's
@@ -66,8 +66,8 @@ def measure_draft(url: str, report_id: int, repeat: int) -> dict[str, Any]:
     from tracker.clock import local_today
     from tracker.extensions import db
     from tracker.models import DraftStructure, SourceReport
-    from tracker.services.draft_compose import compose
-    from tracker.services.draft_export import to_docx
+    from tracker.services.drafts import to_docx
+    from tracker.services.drafts.compose import compose
 
     app = bench_app(url)
     counter = [0]

@@ -28,7 +28,7 @@ from tracker.models import (
     User,
 )
 from tracker.services import task_query, workflow
-from tracker.services.draft_compose import compose
+from tracker.services.drafts.compose import compose
 from tracker.services.evidence import Upload
 from tracker.services.timeline import co_department_reports, task_timeline
 from tracker.services.workdays import WorkCalendar

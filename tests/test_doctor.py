@@ -29,7 +29,7 @@ from tracker.models import (
     VersionReason,
 )
 from tracker.services import doctor, heartbeat
-from tracker.services.draft_content import Annex, DraftContent, Section
+from tracker.services.drafts.content import Annex, DraftContent, Section
 from tracker.services.workdays import LIBRARY_LAST_YEAR
 
 TODAY = date(2026, 6, 1)

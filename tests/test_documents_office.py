@@ -21,7 +21,7 @@ from tests.office_suite import Page, Word, pages, to_pdf, to_png
 from tracker.demo import load_demo
 from tracker.extensions import db
 from tracker.models import Department, DraftStructure, SourceReport, Task, TaskState
-from tracker.services import bulletin, draft_export, drafts
+from tracker.services import bulletin, drafts
 from tracker.services.dashboard import Group, Overview, Tally
 from tracker.services.workdays import WorkCalendar
 
@@ -76,7 +76,7 @@ def drafts_printed(app, tmp_path) -> dict[str, list[Page]]:
             version = drafts.generate(report, structure, None, FROZEN_NOW)
             content = drafts.content_of(version)
             printed_drafts[f"seed-{structure.value}"] = printed(
-                draft_export.to_docx(content, report.issuer, TODAY), f"seed-{structure.value}", tmp_path
+                drafts.to_docx(content, report.issuer, TODAY), f"seed-{structure.value}", tmp_path
             )
         departments = db.session.scalars(sa.select(Department).order_by(Department.id)).all()
         count = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.report_id == report.id))
@@ -94,7 +94,7 @@ def drafts_printed(app, tmp_path) -> dict[str, list[Page]]:
             content = drafts.content_of(version)
             assert len(content.annex.rows) >= 60
             printed_drafts[f"sixty-{structure.value}"] = printed(
-                draft_export.to_docx(content, report.issuer, TODAY), f"sixty-{structure.value}", tmp_path
+                drafts.to_docx(content, report.issuer, TODAY), f"sixty-{structure.value}", tmp_path
             )
         db.session.rollback()
     return printed_drafts

@@ -25,8 +25,8 @@ from tracker.models import (
     UpdateKind,
     task_co_departments,
 )
-from tracker.services.draft_compose import clause, compose, measure_heading
-from tracker.services.draft_content import DraftContent
+from tracker.services.drafts.compose import clause, compose, measure_heading
+from tracker.services.drafts.content import DraftContent
 
 TODAY = date(2026, 6, 1)  # FROZEN_NOW's date in Shanghai
 NUMERALS = "一二三四五六七八九十"

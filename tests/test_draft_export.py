@@ -15,8 +15,8 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
-from tracker.services.draft_content import Annex, AnnexRow, DraftContent, Section
-from tracker.services.draft_export import markdown_headings, to_docx, to_markdown, totals_sentence
+from tracker.services.drafts.content import Annex, AnnexRow, DraftContent, Section
+from tracker.services.drafts.export import markdown_headings, to_docx, to_markdown, totals_sentence
 
 TITLE = "市公安局2026年度法治政府建设情况报告"
 OPENING = "2026年，市公安局坚持以习近平法治思想为指导，扎实推进法治政府建设。现将有关情况报告如下。"

@@ -21,7 +21,7 @@ from tests.factories import FROZEN_NOW
 from tracker.demo import DEMO_PASSWORD, load_demo
 from tracker.extensions import db
 from tracker.models import Draft, DraftVersion, ProgressUpdate, ReportItem, SourceReport, Task
-from tracker.services.draft_export import markdown_headings
+from tracker.services.drafts.export import markdown_headings
 
 TODAY = date(2026, 6, 1)
 LEGAL = "fazhi@demo.gov.cn"
@@ -260,21 +260,21 @@ def test_the_page_warns_as_the_filing_date_nears(client, demo, monkeypatch, toda
 def in_background(app, monkeypatch, tmp_path):
     """Every draft counts as large (the demo's has 13 tasks), and the prepared files go to a
     folder of the test's own. Yields a gate the build waits at, and the builds started."""
-    from tracker.services import draft_export
+    from tracker.services import drafts
     from tracker.views import drafts as views
 
     monkeypatch.setattr(views, "BACKGROUND_EXPORT_TASKS", 2)
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
     gate = threading.Event()
     builds = []
-    real = draft_export.to_docx
+    real = drafts.to_docx
 
     def held(content, issuer, today):
         builds.append(content.title)
         assert gate.wait(10), "the test never opened the gate"
         return real(content, issuer, today)
 
-    monkeypatch.setattr(draft_export, "to_docx", held)
+    monkeypatch.setattr(drafts, "to_docx", held)
     yield gate, builds
     gate.set()
 
@@ -339,23 +339,23 @@ def test_a_new_version_is_prepared_anew_and_the_old_file_goes(app, client, demo,
 
 
 def test_a_failed_build_is_said_and_tried_again(app, client, demo, in_background, monkeypatch):
-    from tracker.services import draft_export
+    from tracker.services import drafts
 
     gate, builds = in_background
     gate.set()
-    held = draft_export.to_docx
+    held = drafts.to_docx
 
     def broken(content):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(draft_export, "to_docx", broken)
+    monkeypatch.setattr(drafts, "to_docx", broken)
     sign_in(client)
     generate(client, demo)
     client.get(page_url(demo, ".docx"))
     wait_for(lambda: "上次生成 Word 文件失败" in client.get(page_url(demo)).get_data(as_text=True))
     assert exports(app) == []
 
-    monkeypatch.setattr(draft_export, "to_docx", held)
+    monkeypatch.setattr(drafts, "to_docx", held)
     client.get(page_url(demo, ".docx"))
     wait_for(lambda: exports(app) == [1])
     assert "上次生成 Word 文件失败" not in client.get(page_url(demo)).get_data(as_text=True)

@@ -28,8 +28,8 @@ from tracker.models import (
 )
 from tracker.scheduler import SchedulerLock, build_scheduler, roll_up_drafts
 from tracker.services import drafts, workflow
-from tracker.services.draft_content import Annex, AnnexRow, DraftContent, Section
-from tracker.services.drafts import DraftConflict
+from tracker.services.drafts import DraftConflict, versions
+from tracker.services.drafts.content import Annex, AnnexRow, DraftContent, Section
 from tracker.services.workdays import WorkCalendar
 
 LATER = FROZEN_NOW + timedelta(hours=2)
@@ -40,7 +40,7 @@ ACHIEVEMENT = "（一）加强制度建设方面"
 
 @dataclass
 class FakeTracker:
-    """Stands in for draft_compose.compose: the text of each section is whatever the test says."""
+    """Stands in for drafts.compose.compose: the text of each section is whatever the test says."""
 
     texts: dict[str, str] = field(
         default_factory=lambda: {
@@ -194,10 +194,10 @@ def test_it_shows_an_inserted_phrase_as_an_insert_chunk(draft, people):
 
 
 def test_it_folds_tiny_equal_runs_into_the_change_around_them():
-    chunks = drafts.inline_diff("全年办理案件十二件", "全年共审结行政复议案件五十件")
+    chunks = versions.inline_diff("全年办理案件十二件", "全年共审结行政复议案件五十件")
     assert "".join(text for op, text in chunks if op != "insert") == "全年办理案件十二件"
     assert "".join(text for op, text in chunks if op != "delete") == "全年共审结行政复议案件五十件"
-    assert all(len(text) >= drafts.MIN_EQUAL_RUN for op, text in chunks[1:-1] if op == "equal")
+    assert all(len(text) >= versions.MIN_EQUAL_RUN for op, text in chunks[1:-1] if op == "equal")
 
 
 def test_it_lists_added_and_removed_sections_and_flags_title_and_annex(draft, people, tracker):
@@ -209,7 +209,7 @@ def test_it_lists_added_and_removed_sections_and_flags_title_and_annex(draft, pe
         "achievement:2": texts["achievement:2"],
     }
     tracker.annex_state = "已办结"
-    new = drafts.refresh(draft, None, LATER, VersionReason.ROLLED_UP, compose=tracker)
+    new = versions.refresh(draft, None, LATER, VersionReason.ROLLED_UP, compose=tracker)
     changes = drafts.diff(old, new)
     assert [(c.key, c.status) for c in changes] == [
         ("opening", "same"),
@@ -262,7 +262,7 @@ def test_it_writes_nothing_when_regenerating_brings_nothing_new(draft, people, t
 def test_it_keeps_a_hand_edited_section_the_tracker_no_longer_writes(draft, people, tracker):
     drafts.save_section(draft, "achievement:1", "人工写的成效。", people["alice"], LATER, based_on=1)
     tracker.texts = {"opening": tracker.texts["opening"], "achievement:2": "推行“一窗通办”。"}
-    drafts.refresh(draft, None, LATER, VersionReason.ROLLED_UP, compose=tracker)
+    versions.refresh(draft, None, LATER, VersionReason.ROLLED_UP, compose=tracker)
     assert [s.key for s in drafts.content_of(drafts.latest(draft)).sections] == [
         "opening",
         "achievement:1",
@@ -277,7 +277,7 @@ def pending_draft(draft, people, tracker):
         draft, "achievement:1", "修订执法制度五项。开展专项培训2次。邀请律师授课。", people["alice"], LATER, based_on=1
     )
     tracker.texts["achievement:1"] = "修订执法制度5项。开展专项培训3次；\n全年复议纠错3件。邀请律师授课。"
-    drafts.refresh(draft, None, LATER, VersionReason.ROLLED_UP, compose=tracker)
+    versions.refresh(draft, None, LATER, VersionReason.ROLLED_UP, compose=tracker)
     return draft
 
 
@@ -292,14 +292,14 @@ def test_it_merges_only_the_new_sentences_into_a_hand_edit(pending_draft, people
 
 
 def test_it_splits_sentences_after_chinese_stops_and_at_line_ends():
-    assert drafts.sentences("一是“强化”。二是优化；三！\n四？五") == [
+    assert versions.sentences("一是“强化”。二是优化；三！\n四？五") == [
         "一是“强化”。",
         "二是优化；",
         "三！",
         "四？",
         "五",
     ]
-    assert drafts.sentences("他说：“好。”然后") == ["他说：“好。”", "然后"]
+    assert versions.sentences("他说：“好。”然后") == ["他说：“好。”", "然后"]
 
 
 def test_it_sets_new_progress_aside_and_keeps_the_hand_edit(pending_draft, people):

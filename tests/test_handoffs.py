@@ -15,7 +15,7 @@ from tests.factories import FROZEN_NOW, assign_task, make_task, make_user
 from tracker.extensions import db
 from tracker.models import DraftStructure, ExtensionRequest, Notification, ReminderMode, Role, TaskState
 from tracker.services import sign_in_links, workflow
-from tracker.services.drafts import Change
+from tracker.services.drafts.versions import Change
 from tracker.services.evidence import Upload
 from tracker.services.mail import catalogue, messages, planner
 from tracker.services.mail.catalogue import MailKind

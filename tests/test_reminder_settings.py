@@ -62,3 +62,18 @@ def test_it_overrides_the_policy_for_one_task(ctx, personas):
     assert reminders.load_policy()["lead_workdays"] == [14, 7, 3, 1]
     with pytest.raises(reminders.PolicyError):
         workflow.set_task_overrides(task, {"lead_workdays": [0]}, alice, task.created_at)
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("14,7,3,1", [14, 7, 3, 1]), ("3，14, 7", [14, 7, 3]), ("5,5", [5]), ("60", [60]), ("", []), (" ， ", [])],
+)
+def test_it_reads_lead_days_as_typed_most_first_each_once(text, days):
+    assert reminders.parse_lead_workdays(text) == days
+    assert reminders.parse_lead_workdays(reminders.lead_workdays_text(days)) == days
+
+
+@pytest.mark.parametrize("text", ["14,七", "0", "61", "7,-1", "3.5", "1-3"])
+def test_it_refuses_lead_days_other_than_whole_working_days_from_1_to_60(text):
+    with pytest.raises(reminders.PolicyError, match="须为 1 到 60 之间的整数，例如 14,7,3,1"):
+        reminders.parse_lead_workdays(text)

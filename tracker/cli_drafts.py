@@ -43,7 +43,7 @@ def draft_command(report_id: int, out: Path, structure: str) -> None:
 
     Example: flask --app tracker draft --report 1 --out 2021年度报告草稿.docx --structure statutory
     """
-    from tracker.services import draft_export, drafts
+    from tracker.services import drafts
 
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
@@ -62,9 +62,9 @@ def draft_command(report_id: int, out: Path, structure: str) -> None:
             _refuse(str(refused))
     content = drafts.content_of(version)
     if suffix == ".docx":
-        data = draft_export.to_docx(content, report.issuer, local_today())
+        data = drafts.to_docx(content, report.issuer, local_today())
     else:
-        data = draft_export.to_markdown(content).encode("utf-8")
+        data = drafts.to_markdown(content).encode("utf-8")
     db.session.commit()
     out.write_bytes(data)
     click.echo(f"已写入 {out}：{content.title}（第{version.number}版）。")

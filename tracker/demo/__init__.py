@@ -34,6 +34,7 @@ from tracker.models import (
     User,
 )
 from tracker.services.reports import store_report
+from tracker.services.review import task_from_item
 
 SEED_FILENAME = "seed_report.txt"
 DEMO_PASSWORD = "Demo@2026"
@@ -239,7 +240,7 @@ def load_demo(*, today: date, now: datetime) -> DemoSummary:
             item = items.get((kind, position))
             if item is None:
                 continue
-            _add_task(report, item, plan, departments, users, today=today, now=now)
+            _add_task(item, plan, departments, users, today=today, now=now)
             task_count += 1
     for shortcoming, measures in LINKS.items():
         for measure in measures:
@@ -257,7 +258,6 @@ def load_demo(*, today: date, now: datetime) -> DemoSummary:
 
 
 def _add_task(
-    report: SourceReport,
     item: ReportItem,
     plan: TaskPlan,
     departments: dict[str, Department],
@@ -269,12 +269,8 @@ def _add_task(
     start = today - timedelta(days=150)
     deadline = today + timedelta(days=plan.deadline_in_days)
     assigned_at = now - timedelta(days=3 if plan.awaiting_acknowledgement else 145)
-    task = Task(
-        report=report,
-        report_item=item,
-        kind=item.kind,
-        title=item.title,
-        description=item.body,
+    task = task_from_item(
+        item,
         lead_department=departments[plan.lead],
         co_departments=[departments[name] for name in plan.co],
         assignee=users.get(plan.assignee) if plan.assignee else None,

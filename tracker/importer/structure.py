@@ -135,6 +135,44 @@ def signoff_start(paragraphs: list[Paragraph]) -> int:
 
 
 def find_sections(paragraphs: list[Paragraph]) -> Sections:
+    """Tell the review of the year from what is lacking and what is planned for next year.
+
+    The sign-off (特此报告, the issuer, the date…) is set aside first: it belongs to no section.
+    Two headings are then looked for, each at the outermost level that has one ("一、" or
+    "第一部分", then lines without a label, then "1、"; never "（一）", which numbers topics and
+    items): the first naming shortcomings ("存在的问题", "主要问题和不足"…), and from it on (from
+    the start without it) the first naming next year's work ("下一步工作计划", "2022年工作安排"…),
+    which is the same heading when it names both. Lines of a table of contents, the sentence
+    announcing the sections ("…报告如下："), and headings about fixing problems or about results
+    ("补齐短板", "2021年工作计划完成情况") are passed over. The layouts:
+
+    - Two sections ("二、存在的问题", "三、下一步工作计划"): the items of each.
+    - One section naming both ("二、存在不足及下一步工作对策"): split at its measures' sub-heading
+      ("（二）下一步工作对策"); without one, its first two lists are the shortcomings and the
+      measures, and a single list is the measures when a turn to next year ("下一步，…") comes
+      before it (the paragraphs before it are then the shortcomings), else the shortcomings.
+    - Shortcomings without a measures heading: split as above when a measures' sub-heading stands
+      under them; otherwise the measures are the items of what follows their section, whatever
+      its heading ("三、强化措施").
+    - Measures without a shortcomings heading: the shortcomings stay empty (never borrowed from
+      another section), unless a shortcomings' sub-heading stands under the measures' heading:
+      their section is then split as above. With neither heading, the last top-level heading
+      is the measures' heading when it names a year later than any named before it
+      ("三、2022年法治政府建设" closing a report on 2021).
+    - No section headings at all: the measures are the first list from the last paragraph of the
+      body's second half that turns to next year ("下一步，我局将…"); no shortcomings.
+
+    A section's items are its first list, numbered ("（一）", "1.") or run in ("一是…；二是…",
+    "第一，…"), else its paragraphs one by one (or the clauses of a lone one). What comes before
+    the first of these sections (or the turn) is the review of the year: its achievements, and
+    apart from them the statutory section on the principal leaders' duties.
+
+    Returns the :class:`Sections` found; ``review_end`` is the index of the first paragraph after
+    the review (the first section's heading, the turn, or the sign-off when nothing was found),
+    ``plans_heading`` the measures' heading sentence ("" when they have none of their own); the
+    year finder reads both. Empty ``measures`` means the text holds no plans: the caller refuses
+    it. Changes no paragraph.
+    """
     end = signoff_start(paragraphs)
     body = paragraphs[:end]
     shortcoming_heading = _section_heading(body, is_shortcoming_heading, 0)

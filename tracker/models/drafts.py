@@ -61,7 +61,7 @@ class DraftVersion(db.Model):
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reason: Mapped[VersionReason] = mapped_column(enum_column(VersionReason))
     note: Mapped[str] = mapped_column(sa.Text, default="")  # which section, restored from which version…
-    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)  # tracker.services.draft_content.DraftContent
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)  # tracker.services.drafts.content.DraftContent
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     draft: Mapped[Draft] = relationship(back_populates="versions")

@@ -401,7 +401,7 @@ def confirm(report: SourceReport, actor: User, *, now: datetime) -> list[Task]:
     items = [item for kind in TASK_KINDS for item in items_of(report, kind)]
     if not items:
         raise ReviewError(_("报告中没有存在不足或工作措施，无法生成督办任务。请先添加条目。"))
-    tasks = [_task_for(report, item, now) for item in items]
+    tasks = [_task_for(item, now) for item in items]
     report.status = ReportStatus.CONFIRMED
     db.session.flush()
     links.suggest(report, now=now)
@@ -426,16 +426,22 @@ def confirm(report: SourceReport, actor: User, *, now: datetime) -> list[Task]:
     return tasks
 
 
-def _task_for(report: SourceReport, item: ReportItem, now: datetime) -> Task:
-    task = Task(
-        report=report,
+def task_from_item(item: ReportItem, **columns: Any) -> Task:
+    """A new task for a shortcoming or measure: the item's report, kind and title, and its body
+    as the task's description. ``columns`` set the rest (``created_at``; the demo's departments,
+    deadline, state…). Not added to the session."""
+    return Task(
+        report=item.report,
         report_item=item,
         kind=item.kind,
         title=item.title,
         description=item.body,
-        created_at=now,
-        updated_at=now,
+        **columns,
     )
+
+
+def _task_for(item: ReportItem, now: datetime) -> Task:
+    task = task_from_item(item, created_at=now, updated_at=now)
     db.session.add(task)
     db.session.flush()
     return task

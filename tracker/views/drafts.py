@@ -15,9 +15,8 @@ from tracker.clock import local_today, utcnow
 from tracker.extensions import db
 from tracker.models import Draft, DraftStructure, DraftVersion, ReportStatus, SourceReport
 from tracker.policy import Action
-from tracker.services import draft_export, drafts
-from tracker.services.draft_content import DraftContent
-from tracker.services.drafts import DraftConflict
+from tracker.services import drafts
+from tracker.services.drafts import DraftConflict, DraftContent
 from tracker.views import draft_forms as forms
 from tracker.views.downloads import DOCX_TYPE, PreparedFile, attachment
 from tracker.views.guards import guard_blueprint
@@ -230,13 +229,13 @@ def docx(report_id: int) -> Response:
     content = drafts.content_of(version)
     name = drafts.download_name(version, content.title, ".docx")
     if not _in_background(content):
-        return attachment(draft_export.to_docx(content, report.issuer, local_today()), DOCX_TYPE, name)
+        return attachment(drafts.to_docx(content, report.issuer, local_today()), DOCX_TYPE, name)
     prepared = _prepared_docx(draft, version)
     if prepared.ready:
         return prepared.send(DOCX_TYPE, name)
     # The build gets the content itself: it runs outside the request and needs no database.
     issuer, today = report.issuer, local_today()
-    prepared.start(lambda: draft_export.to_docx(content, issuer, today), supersedes=f"draft-{draft.id}-v*.docx")
+    prepared.start(lambda: drafts.to_docx(content, issuer, today), supersedes=f"draft-{draft.id}-v*.docx")
     flash(_("Word 文件较大（%(n)s 项任务），正在后台生成，请稍后刷新本页下载。", n=len(content.annex.rows)), "success")
     return _back(report, structure)
 
@@ -254,7 +253,7 @@ def _prepared_docx(draft: Draft, version: DraftVersion) -> PreparedFile:
 @bp.route("/<int:report_id>/draft.md")
 def markdown(report_id: int) -> Response:
     version, content = _exported(_report(report_id), _structure())
-    text = draft_export.to_markdown(content).encode("utf-8")
+    text = drafts.to_markdown(content).encode("utf-8")
     return attachment(text, "text/markdown; charset=utf-8", drafts.download_name(version, content.title, ".md"))
 
 

@@ -30,13 +30,9 @@ class PolicyForm(FlaskForm):
 
 
 def policy_values(form: PolicyForm) -> dict[str, Any]:
-    """The form as policy values; raises PolicyError for lead days that are not numbers."""
-    try:
-        days = [int(part) for part in form.lead_workdays.data.replace("，", ",").split(",") if part.strip()]
-    except ValueError as exc:
-        raise reminder_policy.PolicyError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。")) from exc
+    """The form as policy values; raises PolicyError for lead days that cannot work."""
     return {
-        "lead_workdays": days,
+        "lead_workdays": reminder_policy.parse_lead_workdays(form.lead_workdays.data),
         "on_the_day": form.on_the_day.data,
         "leadership_after_days": form.leadership_after_days.data,
         "stale_after_days": form.stale_after_days.data,
@@ -49,7 +45,7 @@ def policy_values(form: PolicyForm) -> dict[str, Any]:
 def index() -> Any:
     require(current_user, Action.MANAGE_MAIL)
     policy = reminder_policy.load_policy()
-    form = PolicyForm(data=policy | {"lead_workdays": ",".join(str(d) for d in policy["lead_workdays"])})
+    form = PolicyForm(data=policy | {"lead_workdays": reminder_policy.lead_workdays_text(policy["lead_workdays"])})
     if form.validate_on_submit():
         try:
             reminder_policy.save_policy(policy_values(form), current_user, utcnow())

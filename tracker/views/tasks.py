@@ -221,7 +221,7 @@ def _blank_forms(task: Task) -> dict[str, FlaskForm]:
         "chase": forms.OfflineChaseForm(formdata=None),
         "reminders": forms.TaskReminderForm(
             formdata=None,
-            lead_workdays=",".join(str(d) for d in (task.reminder_overrides or {}).get("lead_workdays", [])),
+            lead_workdays=reminder_policy.lead_workdays_text((task.reminder_overrides or {}).get("lead_workdays", [])),
         ),
         "confirm": forms.ConfirmForm(formdata=None),
         "acknowledge_on_behalf": forms.AcknowledgeOnBehalfForm(formdata=None),
@@ -483,12 +483,8 @@ def log_chase(task_id: int) -> Any:
 @login_required
 def task_reminders(task_id: int) -> Any:
     def perform(task: Task, form: forms.TaskReminderForm) -> str:
-        text = (form.lead_workdays.data or "").replace("，", ",")
         try:
-            days = [int(part) for part in text.split(",") if part.strip()]
-        except ValueError as exc:
-            raise workflow.WorkflowError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。")) from exc
-        try:
+            days = reminder_policy.parse_lead_workdays(form.lead_workdays.data or "")
             workflow.set_task_overrides(task, {"lead_workdays": days} if days else None, current_user, utcnow())
         except reminder_policy.PolicyError as error:
             raise workflow.WorkflowError(str(error)) from error

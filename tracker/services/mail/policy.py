@@ -5,6 +5,7 @@ The legal office edits it on the reminder policy page; a task may change the lea
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -44,10 +45,7 @@ def validate_policy(values: dict[str, Any]) -> dict[str, Any]:
     """The policy keys given, checked: lead days 1–60 working days, hours 0–23, day counts ≥ 1."""
     checked: dict[str, Any] = {}
     if "lead_workdays" in values:
-        days = sorted({int(d) for d in values["lead_workdays"]}, reverse=True)
-        if not days or any(not 1 <= d <= 60 for d in days):
-            raise PolicyError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。"))
-        checked["lead_workdays"] = days
+        checked["lead_workdays"] = _checked_lead_workdays(values["lead_workdays"])
     for key, low, high, message in (
         ("leadership_after_days", 1, 365, _("逾期报告领导的天数须为 1 到 365 之间的整数。")),
         ("stale_after_days", 1, 365, _("进展催报的天数须为 1 到 365 之间的整数。")),
@@ -60,6 +58,34 @@ def validate_policy(values: dict[str, Any]) -> dict[str, Any]:
     if "on_the_day" in values:
         checked["on_the_day"] = bool(values["on_the_day"])
     return checked
+
+
+def parse_lead_workdays(text: str) -> list[int]:
+    """The lead days as typed in a form ("14,7,3,1", Chinese commas too), checked as
+    :func:`validate_policy` checks them: most first, each once. Blank text is [], which the
+    office-wide policy refuses and a task's reminders read as "the office-wide days". Raises
+    :class:`PolicyError` for a part that is no whole number, or a day out of range."""
+    try:
+        days = [int(part) for part in text.replace("，", ",").split(",") if part.strip()]
+    except ValueError as exc:
+        raise _lead_workdays_refused() from exc
+    return _checked_lead_workdays(days) if days else []
+
+
+def lead_workdays_text(days: Iterable[int]) -> str:
+    """The lead days as the forms show them, for :func:`parse_lead_workdays` to read back: "14,7,3,1"."""
+    return ",".join(str(day) for day in days)
+
+
+def _checked_lead_workdays(days: Iterable[Any]) -> list[int]:
+    checked = sorted({int(day) for day in days}, reverse=True)
+    if not checked or any(not 1 <= day <= 60 for day in checked):
+        raise _lead_workdays_refused()
+    return checked
+
+
+def _lead_workdays_refused() -> PolicyError:
+    return PolicyError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。"))
 
 
 def save_policy(values: dict[str, Any], actor: User, now: datetime) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.text.paragraph import Paragraph
 
 from tracker.names import chinese_date
-from tracker.services.draft_content import Annex, AnnexRow, DraftContent, Section
+from tracker.services.drafts.content import Annex, AnnexRow, DraftContent, Section
 from tracker.services.official_docx import (
     HEADING_FONT,
     LINE_SPACING,
@@ -113,7 +113,7 @@ def annex_title(content: DraftContent) -> str:
 
 
 def totals_sentence(totals: dict[str, int]) -> str:
-    """The counts present in ``totals`` (see ``draft_compose.build_annex``) in a sentence:
+    """The counts present in ``totals`` (see :func:`.compose.build_annex`) in a sentence:
     "共12项，已办结9项，其中按期7项；未办结3项；逾期3项。" 暂缓 and 已撤销 only when there are any.
     逾期 counts the rows marked so in the table: closed late, or open past the deadline."""
     done = f"已办结{totals.get('done', 0)}项"

@@ -2,8 +2,8 @@
 
 A draft's text lives in its versions (``DraftVersion``); every change writes a new version and
 none is ever rewritten, so any two can be compared and any one restored. Fresh text comes from
-the tracker (``draft_compose.compose``); a section the legal office edited by hand (its text
-differs from what the generator last produced, see ``tracker.services.draft_content``) is never
+the tracker (:func:`.compose.compose`); a section the legal office edited by hand (its text
+differs from what the generator last produced, see :mod:`.content`) is never
 overwritten by fresh text: the new material waits beside it in ``pending`` (新进展待合入) until
 someone merges it or sets it aside.
 
@@ -30,9 +30,9 @@ from flask import current_app
 from tracker.clock import local_date
 from tracker.extensions import db
 from tracker.models import Draft, DraftStructure, DraftVersion, ReportStatus, SourceReport, User, VersionReason
-from tracker.services import draft_compose
 from tracker.services.audit import record_event
-from tracker.services.draft_content import DraftContent, Section
+from tracker.services.drafts import compose as draft_compose
+from tracker.services.drafts.content import DraftContent, Section
 from tracker.services.mail import messages, outbox
 from tracker.services.workdays import WorkCalendar
 
@@ -116,7 +116,7 @@ def section_label(section: Section) -> str:
 
 
 def _compose(report: SourceReport, structure: DraftStructure, today: date) -> DraftContent:
-    # Looked up when called, so that a test may replace draft_compose.compose.
+    # Looked up when called, so that a test may replace drafts.compose.compose.
     return draft_compose.compose(report, structure, today)
 
 

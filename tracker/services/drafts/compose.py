@@ -49,7 +49,7 @@ from tracker.models import (
     task_co_departments,
 )
 from tracker.names import STATE_NAMES
-from tracker.services.draft_content import Annex, AnnexRow, DraftContent, Section
+from tracker.services.drafts.content import Annex, AnnexRow, DraftContent, Section
 
 # Stripped from the end (and start) of a title or an update before it is put into a sentence.
 CLAUSE_EDGES = "。；，、.;,：:！!？? \t\r\n\u3000\xa0"
