@@ -16,7 +16,7 @@ from tracker.extensions import db
 from tracker.models import Draft, DraftStructure, DraftVersion, ReportStatus, SourceReport
 from tracker.policy import Action
 from tracker.services import drafts
-from tracker.services.drafts import DraftConflict, DraftContent
+from tracker.services.drafts import DraftConflict, DraftContent, DraftNotFound
 from tracker.views import draft_forms as forms
 from tracker.views.downloads import DOCX_TYPE, PreparedFile, attachment
 from tracker.views.guards import guard_blueprint
@@ -145,7 +145,7 @@ def save_section(report_id: int) -> Any:
         db.session.rollback()
         flash(_("其他人刚刚保存了新版本，您的修改尚未保存。请对照最新内容后再保存。"), "error")
         return _render(report, structure, 409, refused=form, latest_content=drafts.content_of(conflict.latest))
-    except LookupError:
+    except DraftNotFound:
         abort(404)
     db.session.commit()
     flash(_("已保存（新版本）。"), "success")
@@ -168,7 +168,7 @@ def pending(report_id: int) -> Any:
         db.session.rollback()
         flash(_("其他人刚刚保存了新版本，请在最新版本上重新操作。"), "error")
         return _back(report, structure, _anchor(form.key.data))
-    except LookupError:
+    except DraftNotFound:
         abort(404)
     db.session.commit()
     flash(_("已合入新进展。") if action is drafts.merge_pending else _("已保留手工修改，新进展不再提示。"), "success")
@@ -184,7 +184,7 @@ def restore(report_id: int, number: int) -> Any:
         abort(400)
     try:
         version = drafts.restore(draft, number, current_user, utcnow())
-    except LookupError:
+    except DraftNotFound:
         abort(404)
     db.session.commit()
     flash(_("已恢复为第 %(old)s 版（保存为第 %(new)s 版）。", old=number, new=version.number), "success")

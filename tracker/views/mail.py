@@ -19,9 +19,9 @@ from werkzeug.wrappers import Response
 
 from tracker.clock import utcnow
 from tracker.extensions import db
-from tracker.models import ListedReminder, Notification, NotificationStatus, Task, User
+from tracker.models import Notification, NotificationStatus, Task, User
 from tracker.policy import Action
-from tracker.services.mail import sender
+from tracker.services.mail import outbox, sender
 from tracker.services.mail.catalogue import SIGN_IN_LINK_KINDS
 from tracker.views import mail_forms as forms
 from tracker.views.guards import guard_blueprint
@@ -84,32 +84,13 @@ def index() -> str:
     (its own mails and the day lists that carried it)."""
     form = forms.FilterForm(request.args)
     filters = form.values()
-    query = sa.select(Notification)
-    if "status" in filters:
-        query = query.where(Notification.status == NotificationStatus(filters["status"]))
-    if "kind" in filters:
-        query = query.where(Notification.kind == filters["kind"])
-    if "recipient" in filters:
-        pattern = f"%{filters['recipient']}%"
-        named = sa.select(User.id).where(User.name.ilike(pattern))
-        query = query.where(sa.or_(Notification.recipient_email.ilike(pattern), Notification.recipient_id.in_(named)))
-    if "task" in filters:
-        lists = sa.select(ListedReminder.list_id).where(ListedReminder.task_id == filters["task"])
-        query = query.where(sa.or_(Notification.task_id == filters["task"], Notification.id.in_(lists)))
-    page = db.paginate(
-        query.order_by(Notification.created_at.desc(), Notification.id.desc()),
-        per_page=MAILS_PER_PAGE,
-        error_out=False,
-    )
-    counts = dict(
-        db.session.execute(sa.select(Notification.status, sa.func.count()).group_by(Notification.status)).all()
-    )
+    page = db.paginate(outbox.search(**filters), per_page=MAILS_PER_PAGE, error_out=False)
     return render_template(
         "mail/index.html",
         page=page,
         form=form,
         filters=filters,
-        counts={NotificationStatus(status): number for status, number in counts.items()},
+        counts=outbox.counts_by_status(),
         statuses=list(NotificationStatus),
         titles=_task_titles(n.task_id for n in page.items),
         names=_recipient_names(n.recipient_id for n in page.items),

@@ -19,6 +19,7 @@ from tracker.services.drafts.export import to_docx, to_markdown
 from tracker.services.drafts.versions import (
     STRUCTURE_LABELS,
     DraftConflict,
+    DraftNotFound,
     DraftRefused,
     accounting_filing,
     content_of,
@@ -42,6 +43,7 @@ __all__ = [
     "STRUCTURE_LABELS",
     "DraftConflict",
     "DraftContent",
+    "DraftNotFound",
     "DraftRefused",
     "accounting_filing",
     "content_of",

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from tracker.clock import local_date
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.models import Draft, DraftStructure, DraftVersion, ReportStatus, SourceReport, User, VersionReason
 from tracker.services.audit import record_event
@@ -50,7 +51,7 @@ SENTENCE = re.compile(r".+?(?:[。；！？]+[”’」』）)]*|$)")
 AS_OF = re.compile(r"截至\d{4}年\d{1,2}月\d{1,2}日")
 
 
-class DraftConflict(Exception):
+class DraftConflict(Refusal):
     """The form was loaded from an older version than the latest; nothing was written."""
 
     def __init__(self, latest: DraftVersion) -> None:
@@ -58,11 +59,13 @@ class DraftConflict(Exception):
         super().__init__(f"草稿已更新为第{latest.number}版，请在最新版本上重新操作。")
 
 
-class DraftNotFound(LookupError):
+class DraftNotFound(Refusal, LookupError):
     """No such section, version, or new progress to merge; the message is for the user."""
 
+    status = 404
 
-class DraftRefused(ValueError):
+
+class DraftRefused(Refusal):
     """The report cannot have a draft yet (still in review); the message is for the user."""
 
 

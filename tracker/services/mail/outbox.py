@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.database import json_table
 from tracker.extensions import db
-from tracker.models import ListedReminder, Notification, NotificationStatus, ReminderMode, Task
+from tracker.models import ListedReminder, Notification, NotificationStatus, ReminderMode, Task, User
 from tracker.models.types import UTCDateTime
 from tracker.services.mail import messages
 from tracker.services.mail.catalogue import DEADLINE_KINDS, goes_to_digest
@@ -241,3 +241,28 @@ def drop_queued_reminders(task: Task) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+def search(
+    *, status: str | None = None, kind: str | None = None, recipient: str | None = None, task: int | None = None
+) -> sa.Select[tuple[Notification]]:
+    """The outbox, newest first, narrowed to a status, a kind, a recipient (part of the address
+    or of the person's name) and a task (its own mails and the day lists that carried it)."""
+    query = sa.select(Notification)
+    if status is not None:
+        query = query.where(Notification.status == NotificationStatus(status))
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
+    if recipient is not None:
+        pattern = f"%{recipient}%"
+        named = sa.select(User.id).where(User.name.ilike(pattern))
+        query = query.where(sa.or_(Notification.recipient_email.ilike(pattern), Notification.recipient_id.in_(named)))
+    if task is not None:
+        lists = sa.select(ListedReminder.list_id).where(ListedReminder.task_id == task)
+        query = query.where(sa.or_(Notification.task_id == task, Notification.id.in_(lists)))
+    return query.order_by(Notification.created_at.desc(), Notification.id.desc())
+
+
+def counts_by_status() -> dict[NotificationStatus, int]:
+    rows = db.session.execute(sa.select(Notification.status, sa.func.count()).group_by(Notification.status))
+    return {NotificationStatus(status): number for status, number in rows}
