@@ -11,10 +11,12 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -25,7 +27,7 @@ from werkzeug.serving import make_server
 
 from config import TestConfig
 from tests import factories
-from tracker import create_app
+from tracker import clock, create_app
 from tracker.extensions import db
 
 REQUIRE_SERVICES = os.environ.get("CI") == "true" or os.environ.get("TRACKER_REQUIRE_SERVICES") == "1"
@@ -116,6 +118,30 @@ def ctx(app: Flask) -> Iterator[None]:
     with app.app_context():
         yield
         db.session.rollback()
+
+
+OFFICE_HOUR = time(9, 0)  # where a test names only a date, the clock stands at 09:00 office time that day
+
+
+def freeze_clock(patch: pytest.MonkeyPatch, moment: datetime | date) -> datetime:
+    """Stop the clock at ``moment`` for every reader of ``tracker.clock`` (``utcnow``, and so
+    ``local_today``), whichever module imported them, until ``patch`` is undone. A date stands for
+    09:00 in the office's time zone that day; a datetime must be aware. Returns the UTC instant.
+    Tests use the ``frozen_clock`` fixture; a fixture broader than one test passes its own patch."""
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, OFFICE_HOUR, ZoneInfo(TestConfig.TIMEZONE))
+    if moment.tzinfo is None:
+        raise ValueError(f"a naive datetime has no instant: {moment!r}")
+    instant = moment.astimezone(UTC)
+    patch.setattr(clock, "frozen", instant)
+    return instant
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime | date], datetime]:
+    """``freeze(moment)``: the app's clock stands at ``moment`` (see ``freeze_clock``) until the
+    test ends; call it again to move the clock."""
+    return lambda moment: freeze_clock(monkeypatch, moment)
 
 
 @pytest.fixture
