@@ -3,6 +3,9 @@ TRACKER_TEST_DATABASE_URL is set), a client, a CLI runner, and personas for ever
 
 Where CI=true (or TRACKER_REQUIRE_SERVICES=1), a database or browser that cannot be reached
 fails the run instead of skipping.
+
+A test marked ``postgresql_only("why")`` skips on SQLite, saying why, and always runs on
+PostgreSQL: there, under CI=true, a skip of it fails the run.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -25,11 +30,17 @@ from werkzeug.serving import make_server
 
 from config import TestConfig
 from tests import factories
-from tracker import create_app
+from tracker import clock, create_app
 from tracker.extensions import db
 
 REQUIRE_SERVICES = os.environ.get("CI") == "true" or os.environ.get("TRACKER_REQUIRE_SERVICES") == "1"
 PASSWORD = factories.PASSWORD
+
+
+def runs_on_postgresql() -> bool:
+    """Whether this run's database is PostgreSQL (TRACKER_TEST_DATABASE_URL names one)."""
+    url = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    return bool(url) and sa.engine.make_url(url).get_backend_name() == "postgresql"
 
 
 def unavailable(reason: str) -> None:
@@ -110,12 +121,73 @@ def _empty_tables_after_test(request: pytest.FixtureRequest) -> Iterator[None]:
         db.session.commit()
 
 
+@pytest.fixture(autouse=True)
+def _postgresql_only(request: pytest.FixtureRequest) -> None:
+    """``@pytest.mark.postgresql_only("why")``: a PostgreSQL concern (concurrent writers, advisory
+    locks) that SQLite cannot show. On SQLite the test skips, with its reason; on PostgreSQL it
+    runs, on that database (one that does not answer fails under CI, like any service)."""
+    marker = request.node.get_closest_marker("postgresql_only")
+    if marker is None:
+        return
+    if not marker.args:
+        pytest.fail("postgresql_only needs a reason: why SQLite cannot show it")
+    if not runs_on_postgresql():
+        pytest.skip(f"PostgreSQL only, {marker.args[0]}: this run is on SQLite (TRACKER_TEST_DATABASE_URL)")
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        assert db.engine.dialect.name == "postgresql", db.engine.url
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Under CI=true, a PostgreSQL-only test that skips on the PostgreSQL run fails instead, whatever
+    skipped it: that run is where it must run."""
+    report = yield
+    if (
+        report.skipped
+        and REQUIRE_SERVICES
+        and item.get_closest_marker("postgresql_only") is not None
+        and runs_on_postgresql()
+        and not hasattr(report, "wasxfail")
+    ):
+        why = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr  # (path, line, reason)
+        report.outcome = "failed"
+        report.longrepr = f"a PostgreSQL-only test skipped on the PostgreSQL run ({why})"
+    return report
+
+
 @pytest.fixture
 def ctx(app: Flask) -> Iterator[None]:
     """An application context, for tests that call services directly."""
     with app.app_context():
         yield
         db.session.rollback()
+
+
+OFFICE_HOUR = time(9, 0)  # where a test names only a date, the clock stands at 09:00 office time that day
+
+
+def freeze_clock(patch: pytest.MonkeyPatch, moment: datetime | date) -> datetime:
+    """Stop the clock at ``moment`` for every reader of ``tracker.clock`` (``utcnow``, and so
+    ``local_today``), whichever module imported them, until ``patch`` is undone. A date stands for
+    09:00 in the office's time zone that day; a datetime must be aware. Returns the UTC instant.
+    Tests use the ``frozen_clock`` fixture; a fixture broader than one test passes its own patch."""
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, OFFICE_HOUR, ZoneInfo(TestConfig.TIMEZONE))
+    if moment.tzinfo is None:
+        raise ValueError(f"a naive datetime has no instant: {moment!r}")
+    instant = moment.astimezone(UTC)
+    patch.setattr(clock, "frozen", instant)
+    return instant
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime | date], datetime]:
+    """``freeze(moment)``: the app's clock stands at ``moment`` (see ``freeze_clock``) until the
+    test ends; call it again to move the clock."""
+    return lambda moment: freeze_clock(monkeypatch, moment)
 
 
 @pytest.fixture

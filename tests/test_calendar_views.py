@@ -4,7 +4,8 @@ warning when the coming months have no holiday data; who may use the pages."""
 from __future__ import annotations
 
 import html
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -52,8 +53,8 @@ def rows(app: Flask) -> dict[date, tuple[bool, str]]:
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tracker.views.calendar.local_today", lambda: TODAY)
+def today(frozen_clock: Callable[[date], datetime]) -> None:
+    frozen_clock(TODAY)
 
 
 @pytest.fixture
@@ -156,8 +157,8 @@ def test_it_says_how_far_the_holiday_data_runs(client, alice):
     assert "尚未录入节假日安排" in page
 
 
-def test_it_warns_when_the_coming_months_have_no_holiday_data(client, alice, monkeypatch):
-    monkeypatch.setattr("tracker.views.calendar.local_today", lambda: AUTUMN)
+def test_it_warns_when_the_coming_months_have_no_holiday_data(client, alice, frozen_clock):
+    frozen_clock(AUTUMN)
     assert WARNING in page_of(client.get("/calendar/"))
 
     post(client, "/calendar/notice/save", {"text": NOTICE_2027})

@@ -40,10 +40,8 @@ def token_of(page: str) -> dict[str, str]:
     return dict(re.findall(r'name="(csrf_token|submission)" type="hidden" value="([^"]+)"', form))
 
 
+@pytest.mark.postgresql_only("needs concurrent writers")
 def test_simultaneous_progress_reports_get_a_conflict_or_go_through_never_a_500(app, personas, shared_task):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("needs concurrent writers: run with TRACKER_TEST_DATABASE_URL set to PostgreSQL")
     clients = []
     for _ in range(CLIENTS):
         client = app.test_client()
@@ -91,10 +89,8 @@ def test_a_double_clicked_report_is_stored_once(app, client, personas, shared_ta
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgressUpdate)) == 1
 
 
+@pytest.mark.postgresql_only("needs concurrent writers")
 def test_a_double_clicked_extension_request_is_stored_once(app, personas, shared_task):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("needs concurrent writers: run with TRACKER_TEST_DATABASE_URL set to PostgreSQL")
     clients = []
     for _ in range(6):
         client = app.test_client()
@@ -119,13 +115,11 @@ def test_a_double_clicked_extension_request_is_stored_once(app, personas, shared
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ExtensionRequest)) == 1
 
 
+@pytest.mark.postgresql_only("needs concurrent writers")
 def test_one_account_signing_in_many_times_at_once_never_fails(app, personas):
     """The same person on many devices behind one address: the counters are taken in one order,
     so no sign-in deadlocks. Each attempt counts until its password proves right, so more than
     the limit at the very same moment are asked to wait (429), never answered 500."""
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("needs concurrent writers: run with TRACKER_TEST_DATABASE_URL set to PostgreSQL")
     pages = []
     for _ in range(CLIENTS):
         client = app.test_client()

@@ -206,8 +206,8 @@ def _section(page: str, heading: str) -> str:
     return page.split(f"<h2>{heading}")[1].split("<h2>")[0]
 
 
-def test_the_dashboard_page_shows_the_figures_and_ranks_departments(client, personas, counted, monkeypatch):
-    monkeypatch.setattr("tracker.views.dashboard.local_today", lambda: TODAY)
+def test_the_dashboard_page_shows_the_figures_and_ranks_departments(client, personas, counted, frozen_clock):
+    frozen_clock(TODAY)
     login(client, "alice@example.gov.cn")
     page = client.get("/dashboard").get_data(as_text=True)
     assert "督办看板" in page and "<svg" in page
@@ -312,8 +312,8 @@ def test_the_problems_to_fix_head_the_dashboard_of_the_office_only(client, perso
     assert linked == headless[:10] and "等 12 项" in panel
 
 
-def test_the_dashboard_shows_no_problem_panel_when_nothing_is_wrong(app, client, personas, monkeypatch):
-    monkeypatch.setattr("tracker.views.dashboard.utcnow", lambda: FROZEN_NOW)
+def test_the_dashboard_shows_no_problem_panel_when_nothing_is_wrong(app, client, personas, frozen_clock):
+    frozen_clock(FROZEN_NOW)
     with app.app_context():
         heartbeat.beat(FROZEN_NOW)
         db.session.commit()

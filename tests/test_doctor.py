@@ -40,8 +40,8 @@ def codes(problems: list[doctor.Problem]) -> dict[str, doctor.Problem]:
     return {problem.code: problem for problem in problems}
 
 
-def run_doctor(runner, monkeypatch, *args: str):
-    monkeypatch.setattr("tracker.cli_doctor.utcnow", lambda: NOW)
+def run_doctor(runner, frozen_clock, *args: str):
+    frozen_clock(NOW)
     return runner.invoke(args=["doctor", *args])
 
 
@@ -63,14 +63,14 @@ def beating(personas, ctx):
 # --- the command ---------------------------------------------------------------------------------
 
 
-def test_it_finds_no_error_on_the_demo_data(runner, demo, monkeypatch):
-    result = run_doctor(runner, monkeypatch, "--json")
+def test_it_finds_no_error_on_the_demo_data(runner, demo, frozen_clock):
+    result = run_doctor(runner, frozen_clock, "--json")
     assert result.exit_code == 0, result.output
     problems = json.loads(result.output)
     assert [p for p in problems if p["severity"] == "error"] == []
 
 
-def test_it_lists_a_department_left_without_its_head_and_exits_1(app, runner, demo, monkeypatch):
+def test_it_lists_a_department_left_without_its_head_and_exits_1(app, runner, demo, frozen_clock):
     with app.app_context():
         head = db.session.scalar(sa.select(User).where(User.email == "zhengzhi.head@demo.gov.cn"))
         head.is_active = False
@@ -86,36 +86,36 @@ def test_it_lists_a_department_left_without_its_head_and_exits_1(app, runner, de
         db.session.commit()
     assert led
 
-    result = run_doctor(runner, monkeypatch, "--json")
+    result = run_doctor(runner, frozen_clock, "--json")
     assert result.exit_code == 1, result.output
     problem = codes([doctor.Problem(**p) for p in json.loads(result.output)])["department_without_head"]
     assert problem.severity == "error" and problem.count == 1
     assert problem.task_ids == led
     assert "政治部" in problem.message and "代签收、代为申请延期、代为申请办结" in problem.message
 
-    text = run_doctor(runner, monkeypatch)
+    text = run_doctor(runner, frozen_clock)
     assert text.exit_code == 1
     assert text.output.startswith("[错误] 政治部没有在岗的部门负责人")
     assert "（数量：1；department_without_head）" in text.output
 
 
-def test_it_gives_every_problem_the_same_five_keys_in_json(runner, beating, monkeypatch):
+def test_it_gives_every_problem_the_same_five_keys_in_json(runner, beating, frozen_clock):
     make_task(lead_department_id=make_department(name="网警支队").id)
     db.session.commit()
-    result = run_doctor(runner, monkeypatch, "--json")
+    result = run_doctor(runner, frozen_clock, "--json")
     assert [set(p) for p in json.loads(result.output)] == [{"code", "severity", "message", "count", "task_ids"}]
 
 
-def test_it_says_so_when_nothing_is_wrong(runner, beating, monkeypatch):
+def test_it_says_so_when_nothing_is_wrong(runner, beating, frozen_clock):
     db.session.commit()
-    result = run_doctor(runner, monkeypatch)
+    result = run_doctor(runner, frozen_clock)
     assert result.exit_code == 0, result.output
     assert result.output == "未发现问题。\n"
-    assert json.loads(run_doctor(runner, monkeypatch, "--json").output) == []
+    assert json.loads(run_doctor(runner, frozen_clock, "--json").output) == []
 
 
-def test_it_exits_0_when_there_are_only_warnings_and_information(runner, personas, monkeypatch):
-    result = run_doctor(runner, monkeypatch)  # no scheduler has ever run
+def test_it_exits_0_when_there_are_only_warnings_and_information(runner, personas, frozen_clock):
+    result = run_doctor(runner, frozen_clock)  # no scheduler has ever run
     assert result.exit_code == 0, result.output
     assert result.output.startswith("[警告] 没有调度程序运行过的记录")
 

@@ -246,8 +246,8 @@ def test_a_report_in_review_has_no_draft_to_generate(app, client, demo):
 
 
 @pytest.mark.parametrize(("today", "warned"), [(date(2027, 2, 10), True), (date(2026, 8, 1), False)])
-def test_the_page_warns_as_the_filing_date_nears(client, demo, monkeypatch, today, warned):
-    monkeypatch.setattr("tracker.views.drafts.local_today", lambda: today)
+def test_the_page_warns_as_the_filing_date_nears(client, demo, frozen_clock, today, warned):
+    frozen_clock(today)
     sign_in(client)
     page = client.get(page_url(demo)).get_data(as_text=True)
     assert ("距年度报告报送截止日（2027年3月1日）还有 19 天" in page) is warned

@@ -33,8 +33,8 @@ class Scene:
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr("tracker.views.exports.local_today", lambda: TODAY)
+def frozen_today(frozen_clock):
+    frozen_clock(TODAY)
 
 
 @pytest.fixture

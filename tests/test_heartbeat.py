@@ -36,9 +36,8 @@ def test_it_stores_one_setting_and_moves_it_forward(ctx):
 
 
 @pytest.mark.parametrize("job", [plan_reminders, send_mail])
-def test_it_beats_from_a_job_holding_the_lock_at_the_wall_clocks_time(app, lock, monkeypatch, job):
-    wall_clock = NINE + timedelta(hours=2)
-    monkeypatch.setattr("tracker.scheduler.utcnow", lambda: wall_clock)
+def test_it_beats_from_a_job_holding_the_lock_at_the_wall_clocks_time(app, lock, frozen_clock, job):
+    wall_clock = frozen_clock(NINE + timedelta(hours=2))
     job(app, lock, NINE)  # the job's own moment is not the heartbeat's
     assert last_beat(app) == wall_clock
 

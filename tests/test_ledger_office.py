@@ -18,7 +18,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from tests.conftest import login
+from tests.conftest import freeze_clock, login
 from tests.factories import FROZEN_NOW, Personas, make_personas, make_task
 from tests.office_suite import Page, pages, require_office_suite, to_pdf, to_png
 from tracker.extensions import db
@@ -112,7 +112,7 @@ def printed(app, tmp_path_factory) -> Printed:
     client = app.test_client()
     login(client, "alice@example.gov.cn")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("tracker.views.exports.local_today", lambda: TODAY)
+        freeze_clock(patch, TODAY)
         response = client.get(f"/tasks/export.xlsx?department={department_id}")
     assert response.status_code == 200
     workbook = folder / "ledger.xlsx"

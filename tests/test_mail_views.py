@@ -4,6 +4,7 @@ retry), everyone's own notifications with the unread count, and who may see what
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -64,9 +65,9 @@ def post_retry(client: FlaskClient, notification_id: int) -> TestResponse:
 
 
 @pytest.fixture(autouse=True)
-def clock(monkeypatch: pytest.MonkeyPatch) -> None:
+def clock(frozen_clock: Callable[[datetime], datetime]) -> None:
     """The pages see NOW too (retries are due at once, read receipts stamped)."""
-    monkeypatch.setattr("tracker.views.mail.utcnow", lambda: NOW)
+    frozen_clock(NOW)
 
 
 @pytest.fixture

@@ -311,9 +311,8 @@ def test_it_puts_a_failed_mail_back_on_request(personas, ctx, server):
         mailer.retry(row(notification_id), alice, NOW)
 
 
+@pytest.mark.postgresql_only("needs concurrent writers")
 def test_two_senders_racing_send_each_mail_once(app, personas, ctx, server):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs concurrent writers: run with TRACKER_TEST_DATABASE_URL set to PostgreSQL")
     ids = [queue(personas.bob, n) for n in range(20)]
     start = threading.Barrier(2)
     reports: list[mailer.SendReport] = []

@@ -62,10 +62,9 @@ def _as_sent(reminders: set[tuple[str, str]]) -> list[tuple[str, str]]:
     return sorted(mails)
 
 
+@pytest.mark.postgresql_only("two planners racing is a PostgreSQL concern; SQLite serialises writers")
 @pytest.mark.usefixtures("task")
-def test_it_queues_each_reminder_once_when_two_planners_race(app, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("two planners racing is a PostgreSQL concern; SQLite serialises writers")
+def test_it_queues_each_reminder_once_when_two_planners_race(app):
     moment = at_nine(LAST_DAY)
     results: list[int] = []
 

@@ -54,11 +54,9 @@ def test_it_schedules_every_job_in_the_office_time_zone(app):
     lock.release()
 
 
+@pytest.mark.postgresql_only("advisory locks are PostgreSQL's; SQLite's lock file cannot be lost")
 def test_it_takes_a_lost_lock_back_or_steps_down(app):
     """The database drops the lock holder's connection: the next job finds out before it runs."""
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("advisory locks are PostgreSQL's; SQLite's lock file cannot be lost")
     first, second = SchedulerLock(app), SchedulerLock(app)
     try:
         assert first.acquire() and not second.acquire()

@@ -152,12 +152,11 @@ def test_a_search_reads_the_index_not_the_progress_updates(app, client, personas
         assert not [s for s in statements if "progress_updates" in s], path
 
 
+@pytest.mark.postgresql_only("needs concurrent writers")
 def test_two_co_departments_reporting_at_once_are_both_indexed(app, personas):
     """A 协办反馈 does not touch the task's row, so nothing else orders two of them: the index
     rebuild takes the task's lock, and the second reads the first's text instead of losing it."""
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("needs concurrent writers: run with TRACKER_TEST_DATABASE_URL set to PostgreSQL")
         task_id = make_task(title="联合执法检查", lead_department_id=personas.bob_dept.id).id
         db.session.commit()
         engine = db.engine

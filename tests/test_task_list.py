@@ -115,8 +115,8 @@ def test_people_see_only_their_tasks(app, personas, tasks):
     assert _ids(app, personas, "bob", department_id=personas.dave_dept.id) == []
 
 
-def test_the_page_applies_the_filter_from_the_url(client, personas, tasks, monkeypatch):
-    monkeypatch.setattr("tracker.views.tasks.local_today", lambda: TODAY)
+def test_the_page_applies_the_filter_from_the_url(client, personas, tasks, frozen_clock):
+    frozen_clock(TODAY)
     login(client, "alice@example.gov.cn")
     page = client.get(f"/tasks?department={personas.bob_dept.id}&q=摸底").get_data(as_text=True)
     assert "整理执法档案" in page and "加强执法培训" not in page

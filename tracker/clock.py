@@ -1,4 +1,10 @@
-"""Time in one place: instants are aware UTC datetimes; calendar dates are in the office's zone."""
+"""Time in one place: instants are aware UTC datetimes; calendar dates are in the office's zone.
+
+Importers take these functions by name (``from tracker.clock import utcnow``); to freeze time for
+all of them at once, tests set ``frozen`` (tests/conftest.py, fixture ``frozen_clock``), which
+``utcnow()`` returns instead of the wall clock, and so do ``local_today()`` and everything else
+that reads the time here. Unset (None), as in production, the wall clock is read.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,13 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+# The test hook: an aware UTC datetime that utcnow() returns while it is set; never set by the app.
+frozen: datetime | None = None
+
 
 def utcnow() -> datetime:
+    if frozen is not None:
+        return frozen
     return datetime.now(UTC)
 
 
