@@ -17,8 +17,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 ENV_PREFIX = "TRACKER_"
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
 def _as_bool(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    """A yes or no; anything else (a typo such as "flase") is an error, not a quiet no."""
+    word = value.strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise ValueError(f"write one of {', '.join(sorted(TRUE_WORDS))} or {', '.join(sorted(FALSE_WORDS - {''}))}")
+    return word in TRUE_WORDS
 
 
 SMTP_SECURITY_CHOICES = ("none", "starttls", "ssl")
@@ -88,6 +96,8 @@ class Setting:
         return ENV_PREFIX + self.name
 
 
+# Every setting, once: its name, default, documentation and how its variable is read. ``Config``
+# takes the defaults, README.md documents each (a test keeps the two in step).
 SETTINGS: tuple[Setting, ...] = (
     Setting("ENV", "development", "`development` or `production`; production never loads demo data."),
     Setting(
@@ -210,40 +220,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
 
 
 class Config:
-    """Embedded default: SQLite in ``instance/``, demo data, no outside services."""
+    """Embedded default: SQLite in ``instance/``, demo data, no outside services. Every setting of
+    :data:`SETTINGS` with its default (set from there, below), and Flask's own keys."""
 
-    ENV = "development"
-    DATABASE_URL: str | None = None
-    SECRET_KEY: str | None = None
-    TIMEZONE = "Asia/Shanghai"
-    HOST = "127.0.0.1"
-    PORT = 5000
-    MAX_UPLOAD_MB = 20
-    EVIDENCE_DIR: str | None = None
-    PROXY_COUNT = 0
-    DEMO_DATA = True
-    SCHEDULER = True
-    LOG_FORMAT = "plain"
-    MAIL_PER_MINUTE = 300
-    SMTP_HOST = ""  # no SMTP: mail is recorded, not sent
-    SMTP_PORT = 25
-    SMTP_SECURITY = "none"
-    SMTP_USER = ""
-    SMTP_PASSWORD = ""
-    SMTP_FROM = "整改督办台账 <noreply@localhost>"
-    SMTP_TIMEOUT = 10.0
-    BASE_URL = "http://127.0.0.1:5000"
-    MAIL_MAX_ATTEMPTS = 5
-    SIGN_IN_LINK_HOURS = 72
-    IMPORT_TIMEOUT_SECONDS = 20.0
-    EXPORT_MAX_ROWS = 50000
-    DRAFT_ROLLUP_WEEKDAY = "mon"
-    DRAFT_ROLLUP_MONTHLY = True
-    DRAFT_ROLLUP_HOUR = 8
-    DRAFT_FILING_DATE = "03-01"
-    BACKUP_DIR = ""  # no nightly backup
-    BACKUP_HOUR = 2
-    BACKUP_KEEP = 14
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True
@@ -252,6 +231,10 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = timedelta(days=14)  # 保持登录 ends within two weeks, not Flask-Login's year
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
+
+
+for _setting in SETTINGS:
+    setattr(Config, _setting.name, _setting.default)
 
 
 def config_for_env(environ: Mapping[str, str] | None = None) -> type[Config]:
@@ -272,3 +255,8 @@ class TestConfig(Config):
     DEMO_DATA = False
     SCHEDULER = False
     SECRET_KEY = "test-secret-key"
+
+
+def default(name: str) -> Any:
+    """The default of the setting ``name`` (for code that reads a config mapping that may lack it)."""
+    return next(setting.default for setting in SETTINGS if setting.name == name)

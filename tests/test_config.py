@@ -41,3 +41,29 @@ def test_it_documents_every_setting_in_the_readme(setting):
 def test_it_chooses_the_production_config_from_tracker_env():
     assert config_for_env({"TRACKER_ENV": "production"}) is ProductionConfig
     assert config_for_env({}) is Config
+
+
+@pytest.mark.parametrize("word", ["flase", "ture", "2", "enabled"])
+def test_an_unreadable_yes_or_no_is_an_error(word):
+    with pytest.raises(ValueError, match="TRACKER_DEMO_DATA"):
+        settings_from_env({"TRACKER_DEMO_DATA": word})
+
+
+@pytest.mark.parametrize(("word", "value"), [("1", True), ("Yes", True), (" on ", True), ("0", False), ("off", False)])
+def test_a_yes_or_no_reads_the_usual_words(word, value):
+    assert settings_from_env({"TRACKER_SCHEDULER": word}) == {"SCHEDULER": value}
+
+
+def test_the_config_and_the_mail_settings_take_their_defaults_from_the_one_declaration():
+    from tracker.services.mail.sender import MailSettings
+
+    assert {s.name: getattr(Config, s.name) for s in SETTINGS} == {s.name: s.default for s in SETTINGS}
+    mail = MailSettings()
+    assert (mail.host, mail.port, mail.security, mail.sender, mail.timeout, mail.max_attempts) == (
+        Config.SMTP_HOST,
+        Config.SMTP_PORT,
+        Config.SMTP_SECURITY,
+        Config.SMTP_FROM,
+        Config.SMTP_TIMEOUT,
+        Config.MAIL_MAX_ATTEMPTS,
+    )

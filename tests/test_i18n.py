@@ -465,9 +465,7 @@ def english_reports(app, english):
                 Item("3.", "Renew the road signs", "Replace the worn signs."),
             ],
         )
-        confirmed = store_report(
-            parsed, filename="report-2025.txt", data=None, imported_by=alice, now=FROZEN_NOW
-        )
+        confirmed = store_report(parsed, filename="report-2025.txt", data=None, imported_by=alice, now=FROZEN_NOW)
         tasks = review.confirm(confirmed, alice, now=FROZEN_NOW)
         first = next(i for i in confirmed.items if i.kind == ItemKind.SHORTCOMING and i.position == 1)
         suggested = [link for link in links.links_of_report(confirmed) if link.shortcoming_id == first.id]

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+import config
 from tracker.extensions import db
 from tracker.models import Notification, NotificationStatus, User
 from tracker.services.audit import record_event
@@ -45,7 +46,6 @@ BACKOFF_MINUTES = (1, 5, 15, 60, 240)  # wait after the 1st, 2nd, … failed att
 STUCK_AFTER = timedelta(minutes=10)  # far beyond any timeout: a row still sending was interrupted
 UNCERTAIN_ERROR = "发送状态不明（发送过程中断），请核实后手动重试"
 ERROR_MAX_LENGTH = 1000
-SECURITY_CHOICES = ("none", "starttls", "ssl")
 
 
 class MailError(Exception):
@@ -54,16 +54,16 @@ class MailError(Exception):
 
 @dataclass(frozen=True)
 class MailSettings:
-    """The SMTP settings of ``config.py`` (``SMTP_*``, ``MAIL_MAX_ATTEMPTS``)."""
+    """The SMTP settings of ``config.py`` (``SMTP_*``, ``MAIL_MAX_ATTEMPTS``), defaults and all."""
 
-    host: str = ""
-    port: int = 25
-    security: str = "none"  # none, starttls or ssl
-    user: str = ""
-    password: str = ""
-    sender: str = "整改督办台账 <noreply@localhost>"
-    timeout: float = 10.0
-    max_attempts: int = 5
+    host: str = config.default("SMTP_HOST")
+    port: int = config.default("SMTP_PORT")
+    security: str = config.default("SMTP_SECURITY")  # none, starttls or ssl
+    user: str = config.default("SMTP_USER")
+    password: str = config.default("SMTP_PASSWORD")
+    sender: str = config.default("SMTP_FROM")
+    timeout: float = config.default("SMTP_TIMEOUT")
+    max_attempts: int = config.default("MAIL_MAX_ATTEMPTS")
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
@@ -71,8 +71,8 @@ class MailSettings:
         not quietly send in the clear."""
         defaults = cls()
         security = str(config.get("SMTP_SECURITY") or defaults.security).strip().lower()
-        if security not in SECURITY_CHOICES:
-            raise ValueError(f"SMTP_SECURITY={security!r}: choose one of {', '.join(SECURITY_CHOICES)}")
+        if security not in config.SMTP_SECURITY_CHOICES:
+            raise ValueError(f"SMTP_SECURITY={security!r}: choose one of {', '.join(config.SMTP_SECURITY_CHOICES)}")
         return cls(
             host=(config.get("SMTP_HOST") or "").strip(),
             port=int(config.get("SMTP_PORT", defaults.port)),
