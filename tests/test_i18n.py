@@ -231,11 +231,11 @@ def test_an_english_user_sees_every_task_page_in_english(client, english):
 @pytest.mark.parametrize(
     ("standing", "english", "chinese"),
     [
-        (Standing("green", 1, False, False, None, 30), "1 working day left", "剩余1个工作日"),
-        (Standing("green", 12, False, False, None, 30), "12 working days left", "剩余12个工作日"),
-        (Standing("yellow", 0, False, False, None, 30), "Due today", "今日到期"),
-        (Standing("red", -3, True, False, None, 30), "Overdue by 3 working days", "已逾期3个工作日"),
-        (Standing("red", 0, True, False, None, 30), "Overdue", "已逾期"),
+        (Standing("green", 1, False, False, None, 30, 5), "1 working day left", "剩余1个工作日"),
+        (Standing("green", 12, False, False, None, 30, 5), "12 working days left", "剩余12个工作日"),
+        (Standing("yellow", 0, False, False, None, 30, 5), "Due today", "今日到期"),
+        (Standing("red", -3, True, False, None, 30, 5), "Overdue by 3 working days", "已逾期3个工作日"),
+        (Standing("red", 0, True, False, None, 30, 5), "Overdue", "已逾期"),
     ],
 )
 def test_countdowns_are_said_in_the_language_of_the_request(app, standing, english, chinese):
@@ -248,10 +248,14 @@ def test_countdowns_are_said_in_the_language_of_the_request(app, standing, engli
 @pytest.mark.parametrize(
     ("standing", "english", "chinese"),
     [
-        (Standing("yellow", 3, False, False, None, 30), "Due soon", "临近时限"),
-        (Standing("yellow", 20, False, True, None, 30), "No progress for a long time", "久未更新"),
-        (Standing("yellow", 2, False, True, None, 30), "Due soon, No progress for a long time", "临近时限、久未更新"),
-        (Standing("red", -3, True, True, None, 30), "Overdue", "已逾期"),
+        (Standing("yellow", 3, False, False, None, 30, 5), "Due soon", "临近时限"),
+        (Standing("yellow", 20, False, True, None, 30, 5), "No progress for a long time", "久未更新"),
+        (
+            Standing("yellow", 2, False, True, None, 30, 5),
+            "Due soon, No progress for a long time",
+            "临近时限、久未更新",
+        ),
+        (Standing("red", -3, True, True, None, 30, 5), "Overdue", "已逾期"),
     ],
 )
 def test_a_light_says_why_it_is_yellow(app, standing, english, chinese):

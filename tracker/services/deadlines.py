@@ -16,9 +16,6 @@ from tracker.clock import local_date, local_zone
 from tracker.models import OPEN_STATES, Task
 from tracker.services.workdays import WorkCalendar
 
-DUE_SOON_WORKDAYS = 5  # yellow when this many working days or fewer remain
-ACKNOWLEDGE_WITHIN_WORKDAYS = 2  # an assignment not acknowledged (签收) after this is chased (催签)
-
 LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2, "grey": 3}
 
 
@@ -30,15 +27,16 @@ class Standing:
     stale: bool
     last_update: datetime | None
     stale_after: int  # the policy's "no progress for N days" this standing was judged by
+    due_soon_within: int  # the policy's "due soon" (working days) it was judged by
 
     @property
     def due_soon(self) -> bool:
-        """Open, not overdue, and DUE_SOON_WORKDAYS working days or fewer left."""
+        """Open, not overdue, and the policy's due-soon working days or fewer left."""
         return (
             self.light != "grey"
             and not self.overdue
             and self.workdays_left is not None
-            and self.workdays_left <= DUE_SOON_WORKDAYS
+            and self.workdays_left <= self.due_soon_within
         )
 
     @property
@@ -50,9 +48,24 @@ class Standing:
 
 def stale_after_days() -> int:
     """The reminder policy's "no progress for N days" (30 unless the legal office changed it)."""
+    return _policy("stale_after_days")
+
+
+def due_soon_workdays() -> int:
+    """The reminder policy's "due soon": this many working days or fewer left (5 unless changed)."""
+    return _policy("due_soon_workdays")
+
+
+def acknowledge_within_workdays() -> int:
+    """The reminder policy's time to acknowledge (签收) an assignment, in working days, before it
+    is chased (催签) and listed for the legal office (2 unless changed)."""
+    return _policy("acknowledge_within_workdays")
+
+
+def _policy(key: str) -> int:
     from tracker.services.mail.policy import load_policy
 
-    return int(load_policy()["stale_after_days"])
+    return int(load_policy()[key])
 
 
 def quiet_since(task: Task, last_update: datetime | None) -> datetime | None:
@@ -76,10 +89,15 @@ def is_overdue(deadline: date | None, today: date) -> bool:
 
 
 def standing(
-    task: Task, today: date, calendar: WorkCalendar, last_update: datetime | None, stale_after: int
+    task: Task,
+    today: date,
+    calendar: WorkCalendar,
+    last_update: datetime | None,
+    stale_after: int,
+    due_soon_within: int,
 ) -> Standing:
-    """Red when overdue; yellow when due within DUE_SOON_WORKDAYS working days or quiet for the
-    policy's ``stale_after_days``; green otherwise; grey when closed, on hold or cancelled."""
+    """Red when overdue; yellow when due within the policy's ``due_soon_workdays`` working days
+    or quiet for its ``stale_after_days``; green otherwise; grey when closed, on hold or cancelled."""
     left = calendar.workdays_until(today, task.deadline) if task.deadline is not None else None
     is_open = task.state in OPEN_STATES
     overdue = is_open and is_overdue(task.deadline, today)
@@ -88,18 +106,18 @@ def standing(
         light = "grey"
     elif overdue:
         light = "red"
-    elif (left is not None and left <= DUE_SOON_WORKDAYS) or stale:
+    elif (left is not None and left <= due_soon_within) or stale:
         light = "yellow"
     else:
         light = "green"
-    return Standing(light, left, overdue, stale, last_update, stale_after)
+    return Standing(light, left, overdue, stale, last_update, stale_after, due_soon_within)
 
 
 def standings(tasks: Sequence[Task], today: date, calendar: WorkCalendar | None = None) -> dict[int, Standing]:
     """Standing of every task, keyed by id; no query beyond loading the calendar when not given."""
     calendar = calendar or WorkCalendar.load()
-    stale_after = stale_after_days()
-    return {t.id: standing(t, today, calendar, t.last_progress_at, stale_after) for t in tasks}
+    stale_after, due_soon_within = stale_after_days(), due_soon_workdays()
+    return {t.id: standing(t, today, calendar, t.last_progress_at, stale_after, due_soon_within) for t in tasks}
 
 
 @dataclass(frozen=True)
@@ -108,12 +126,12 @@ class Thresholds:
     the same rules as :func:`standing`."""
 
     today: date
-    due_soon_until: date  # a deadline on or before this day has <= DUE_SOON_WORKDAYS working days left
+    due_soon_until: date  # a deadline on or before this day is due soon (the policy's working days)
     stale_before: datetime  # quiet since before this instant means stale
 
     @classmethod
     def on(cls, today: date, calendar: WorkCalendar) -> Thresholds:
-        due_soon_until = calendar.add_workdays(today, DUE_SOON_WORKDAYS + 1) - timedelta(days=1)
+        due_soon_until = calendar.add_workdays(today, due_soon_workdays() + 1) - timedelta(days=1)
         return cls(today, due_soon_until, stale_before(today, stale_after_days()))
 
     def overdue(self) -> ColumnElement[bool]:
@@ -161,16 +179,17 @@ def stale_before(today: date, after_days: int) -> datetime:
     return datetime.combine(today - timedelta(days=after_days - 1), time(0), local_zone()).astimezone(UTC)
 
 
-def acknowledgement_late(assigned_at: datetime, today: date, calendar: WorkCalendar) -> bool:
-    """Whether an assignment made at ``assigned_at`` and not yet acknowledged is late (催签)."""
-    return today > calendar.add_workdays(local_date(assigned_at), ACKNOWLEDGE_WITHIN_WORKDAYS)
+def acknowledgement_late(assigned_at: datetime, today: date, calendar: WorkCalendar, within: int) -> bool:
+    """Whether an assignment made at ``assigned_at`` and not yet acknowledged is late (催签):
+    ``within`` working days (:func:`acknowledge_within_workdays`) have passed."""
+    return today > calendar.add_workdays(local_date(assigned_at), within)
 
 
 def late_acknowledgement_before(today: date, calendar: WorkCalendar) -> datetime:
     """:func:`acknowledgement_late` for SQL: an assignment made before this instant is late today."""
-    day = today
+    day, within = today, acknowledge_within_workdays()
     # The latest day whose acknowledgement is late today (add_workdays never goes backwards).
-    while not acknowledgement_late(datetime.combine(day, time(12), local_zone()), today, calendar):
+    while not acknowledgement_late(datetime.combine(day, time(12), local_zone()), today, calendar, within):
         day -= timedelta(days=1)
     return datetime.combine(day + timedelta(days=1), time(0), local_zone()).astimezone(UTC)
 

@@ -46,7 +46,7 @@ from tracker.models import (
     task_co_departments,
 )
 from tracker.names import STATE_NAMES, chinese_date
-from tracker.services.deadlines import Standing, stale_after_days
+from tracker.services.deadlines import Standing, due_soon_workdays, stale_after_days
 from tracker.services.deadlines import standing as deadline_standing
 from tracker.services.workdays import WorkCalendar
 
@@ -130,9 +130,9 @@ def build_rows(
     assisting = _latest_co_department_reports(matching)
     shortcomings_of, measures_of = _accepted_links([t.report_item_id for t in tasks if t.report_item_id])
     rows = []
-    stale_after = stale_after_days()
+    stale_after, due_soon_within = stale_after_days(), due_soon_workdays()
     for number, task in enumerate(tasks, start=1):
-        standing = deadline_standing(task, today, calendar, task.last_progress_at, stale_after)
+        standing = deadline_standing(task, today, calendar, task.last_progress_at, stale_after, due_soon_within)
         problem, measure = _problem_and_measure(task, shortcomings_of, measures_of)
         rows.append(
             LedgerRow(

@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 from tracker.clock import local_today, utcnow
 from tracker.policy import Action, can, require
 from tracker.services import dashboard, deadlines, doctor
-from tracker.services.deadlines import DUE_SOON_WORKDAYS
 from tracker.services.workdays import WorkCalendar
 from tracker.views import charts
 
@@ -31,7 +30,7 @@ def index() -> str:
     if ranking not in dashboard.DEPARTMENT_SORTS:
         ranking = DEFAULT_RANKING
     ascending = request.args.get("dir") == "asc"
-    within = request.args.get("within", type=int) or DUE_SOON_WORKDAYS
+    within = request.args.get("within", type=int) or deadlines.due_soon_workdays()
     within = min(max(within, 1), 60)
     show_all = request.args.get("all") == "1"
 

@@ -26,6 +26,8 @@ class PolicyForm(FlaskForm):
     on_the_day = BooleanField(_l("到期当日提醒"))
     leadership_after_days = IntegerField(_l("逾期多少天后报告领导"), validators=[InputRequired()])
     stale_after_days = IntegerField(_l("多少天未反馈进展时催报"), validators=[InputRequired()])
+    due_soon_workdays = IntegerField(_l("剩余多少个工作日算即将到期（黄灯）"), validators=[InputRequired()])
+    acknowledge_within_workdays = IntegerField(_l("交办后多少个工作日未签收时催签"), validators=[InputRequired()])
     send_hour = IntegerField(_l("每日发送时间（点）"), validators=[InputRequired()])
 
 
@@ -36,6 +38,8 @@ def policy_values(form: PolicyForm) -> dict[str, Any]:
         "on_the_day": form.on_the_day.data,
         "leadership_after_days": form.leadership_after_days.data,
         "stale_after_days": form.stale_after_days.data,
+        "due_soon_workdays": form.due_soon_workdays.data,
+        "acknowledge_within_workdays": form.acknowledge_within_workdays.data,
         "send_hour": form.send_hour.data,
     }
 

@@ -440,9 +440,9 @@ def plan_chases(now: datetime, calendar: WorkCalendar | None = None) -> list[Rem
 
 
 def _chases(today: date, calendar: WorkCalendar) -> list[_Due]:
-    """A 催签 to the lead department's heads for every open task assigned more than
-    ACKNOWLEDGE_WITHIN_WORKDAYS working days ago and still not acknowledged; at most one a day
-    per task and head (the day is in the dedup key)."""
+    """A 催签 to the lead department's heads for every open task assigned more than the policy's
+    ``acknowledge_within_workdays`` working days ago and still not acknowledged; at most one a
+    day per task and head (the day is in the dedup key)."""
     waiting = db.session.execute(
         sa.select(
             Task.id,
@@ -479,8 +479,8 @@ def _chases(today: date, calendar: WorkCalendar) -> list[_Due]:
 
 def _digests(office: list[User], today: date, calendar: WorkCalendar) -> list[Message]:
     """每周汇总, on the first working day of the week: one mail per head with the department's
-    open tasks, one per legal officer with what is overdue or due within DUE_SOON_WORKDAYS
-    working days (each list the DIGEST_LINES most urgent, the rest counted), each with the
+    open tasks, one per legal officer with what is overdue or due soon (the policy's
+    ``due_soon_workdays``; each list the DIGEST_LINES most urgent, the rest counted), each with the
     notifications held for the person's digest; anyone else who chose the digest gets theirs
     when something was held. Nobody gets an empty digest, and nobody gets one twice: once all
     of the week's are queued, a tick reads no task."""

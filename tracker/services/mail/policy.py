@@ -22,6 +22,8 @@ DEFAULT_POLICY: dict[str, Any] = {
     "on_the_day": True,
     "leadership_after_days": 14,  # overdue this many days: the leadership is told, then weekly
     "stale_after_days": 30,  # no progress for this many days: ask for an update, and the light turns yellow
+    "due_soon_workdays": 5,  # this many working days or fewer left: due soon, the light turns yellow
+    "acknowledge_within_workdays": 2,  # not acknowledged (签收) after this many working days: 催签
     "send_hour": 9,  # local time; nothing goes out earlier in the day
 }
 
@@ -42,13 +44,16 @@ class PolicyError(Refusal):
 
 
 def validate_policy(values: dict[str, Any]) -> dict[str, Any]:
-    """The policy keys given, checked: lead days 1–60 working days, hours 0–23, day counts ≥ 1."""
+    """The policy keys given, checked: lead days and due soon 1–60 working days, the time to
+    acknowledge 1–30 working days, hours 0–23, day counts 1–365."""
     checked: dict[str, Any] = {}
     if "lead_workdays" in values:
         checked["lead_workdays"] = _checked_lead_workdays(values["lead_workdays"])
     for key, low, high, message in (
         ("leadership_after_days", 1, 365, _("逾期报告领导的天数须为 1 到 365 之间的整数。")),
         ("stale_after_days", 1, 365, _("进展催报的天数须为 1 到 365 之间的整数。")),
+        ("due_soon_workdays", 1, 60, _("即将到期的工作日数须为 1 到 60 之间的整数。")),
+        ("acknowledge_within_workdays", 1, 30, _("签收时限的工作日数须为 1 到 30 之间的整数。")),
         ("send_hour", 0, 23, _("发送时间须为 0 到 23 点之间的整点。")),
     ):
         if key in values:
