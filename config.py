@@ -85,7 +85,7 @@ def _smtp_security(value: str) -> str:
 
 
 @dataclass(frozen=True)
-class Setting:
+class EnvSetting:
     name: str
     default: Any
     help: str
@@ -98,110 +98,114 @@ class Setting:
 
 # Every setting, once: its name, default, documentation and how its variable is read. ``Config``
 # takes the defaults, README.md documents each (a test keeps the two in step).
-SETTINGS: tuple[Setting, ...] = (
-    Setting("ENV", "development", "`development` or `production`; production never loads demo data."),
-    Setting(
+SETTINGS: tuple[EnvSetting, ...] = (
+    EnvSetting("ENV", "development", "`development` or `production`; production never loads demo data."),
+    EnvSetting(
         "DATABASE_URL",
         None,
         "SQLAlchemy URL; default is an SQLite file `instance/tracker.db`. "
         "PostgreSQL: `postgresql+psycopg://user:pass@host:5432/dbname`.",
     ),
-    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens. Required in production."),
-    Setting("TIMEZONE", "Asia/Shanghai", "Time zone of deadlines, reminders and displayed times."),
-    Setting("HOST", "127.0.0.1", "Address `python run.py` listens on."),
-    Setting("PORT", 5000, "Port `python run.py` listens on.", int),
-    Setting("MAX_UPLOAD_MB", 20, "Largest accepted upload (report or evidence file), in MiB.", int),
-    Setting("EVIDENCE_DIR", None, "Folder for evidence files, outside the web root; default `instance/evidence`."),
-    Setting(
+    EnvSetting("SECRET_KEY", None, "Signs sessions and CSRF tokens. Required in production."),
+    EnvSetting("TIMEZONE", "Asia/Shanghai", "Time zone of deadlines, reminders and displayed times."),
+    EnvSetting("HOST", "127.0.0.1", "Address `python run.py` listens on."),
+    EnvSetting("PORT", 5000, "Port `python run.py` listens on.", int),
+    EnvSetting("MAX_UPLOAD_MB", 20, "Largest accepted upload (report or evidence file), in MiB.", int),
+    EnvSetting("EVIDENCE_DIR", None, "Folder for evidence files, outside the web root; default `instance/evidence`."),
+    EnvSetting(
         "PROXY_COUNT",
         0,
         "How many reverse proxies stand in front of the app; their X-Forwarded-For and -Proto headers "
         "are trusted (needed for sign-in throttling by address behind a proxy).",
         int,
     ),
-    Setting(
+    EnvSetting(
         "SCHEDULER",
         True,
         "Run the reminder scheduler inside `python run.py`. With several web workers, set it to false "
         "and run `flask --app tracker scheduler` as its own process.",
         _as_bool,
     ),
-    Setting("DEMO_DATA", True, "Load the demo data into an empty database on `python run.py`.", _as_bool),
-    Setting("SMTP_HOST", "", "Mail server; empty means no SMTP: mail is recorded on the mail page, not sent."),
-    Setting("SMTP_PORT", 25, "Mail server port (587 for `starttls`, 465 for `ssl`).", int),
-    Setting(
+    EnvSetting("DEMO_DATA", True, "Load the demo data into an empty database on `python run.py`.", _as_bool),
+    EnvSetting("SMTP_HOST", "", "Mail server; empty means no SMTP: mail is recorded on the mail page, not sent."),
+    EnvSetting("SMTP_PORT", 25, "Mail server port (587 for `starttls`, 465 for `ssl`).", int),
+    EnvSetting(
         "SMTP_SECURITY",
         "none",
         "`none`, `starttls` (upgrade a plain connection) or `ssl` (TLS from the start).",
         _smtp_security,
     ),
-    Setting("SMTP_USER", "", "Sign in to the mail server as this user; empty means no sign-in."),
-    Setting("SMTP_PASSWORD", "", "Password of `TRACKER_SMTP_USER`."),
-    Setting("SMTP_FROM", "整改督办台账 <noreply@localhost>", "Sender of every mail; its domain ends the Message-IDs."),
-    Setting("SMTP_TIMEOUT", 10.0, "Seconds to wait for the mail server before the attempt counts as failed.", float),
-    Setting(
+    EnvSetting("SMTP_USER", "", "Sign in to the mail server as this user; empty means no sign-in."),
+    EnvSetting("SMTP_PASSWORD", "", "Password of `TRACKER_SMTP_USER`."),
+    EnvSetting(
+        "SMTP_FROM", "整改督办台账 <noreply@localhost>", "Sender of every mail; its domain ends the Message-IDs."
+    ),
+    EnvSetting("SMTP_TIMEOUT", 10.0, "Seconds to wait for the mail server before the attempt counts as failed.", float),
+    EnvSetting(
         "BASE_URL",
         "http://127.0.0.1:5000",
         "Address of the application as users reach it, for links in mail and in the calendar feed (and its event ids).",
     ),
-    Setting(
+    EnvSetting(
         "LOG_FORMAT",
         "plain",
         "`plain` lines or `json` (one JSON object a line, for a log collector). Feed tokens are never logged whole.",
         _log_format,
     ),
-    Setting(
+    EnvSetting(
         "IMPORT_TIMEOUT_SECONDS",
         20.0,
         "Seconds a report upload or `import-report` may spend parsing the file (in a child process, "
         "killed then); the file is refused as too complex and nothing is stored.",
         _positive_seconds,
     ),
-    Setting(
+    EnvSetting(
         "MAIL_PER_MINUTE",
         300,
         "Most mails the scheduler's sender sends a minute (it runs every minute), within the mail server's quota.",
         int,
     ),
-    Setting(
+    EnvSetting(
         "SIGN_IN_LINK_HOURS",
         72,
         "Hours a 设置密码 link (new account, or the administrator's resend) stays valid; reset links last 2 hours.",
         _at_least_one,
     ),
-    Setting("MAIL_MAX_ATTEMPTS", 5, "Attempts to send a mail before it is marked failed (for a person to retry).", int),
-    Setting(
+    EnvSetting(
+        "MAIL_MAX_ATTEMPTS", 5, "Attempts to send a mail before it is marked failed (for a person to retry).", int
+    ),
+    EnvSetting(
         "EXPORT_MAX_ROWS",
         50000,
         "Most tasks one export (.xlsx, .csv, print page) may hold; above it the user is asked to narrow the filter.",
         int,
     ),
-    Setting(
+    EnvSetting(
         "DRAFT_ROLLUP_WEEKDAY",
         "mon",
         "Day of the week (`mon`…`sun`) the drafts of next year's report take in new progress; `off` for none.",
         _weekday,
     ),
-    Setting(
+    EnvSetting(
         "DRAFT_ROLLUP_MONTHLY",
         True,
         "Also roll new progress into the drafts on the first working day of each month (Chinese calendar).",
         _as_bool,
     ),
-    Setting("DRAFT_ROLLUP_HOUR", 8, "Hour (local time, 0–23) at which the drafts' roll-up runs on its days.", _hour),
-    Setting(
+    EnvSetting("DRAFT_ROLLUP_HOUR", 8, "Hour (local time, 0–23) at which the drafts' roll-up runs on its days.", _hour),
+    EnvSetting(
         "DRAFT_FILING_DATE",
         "03-01",
         "`MM-DD` on which the yearly report is due; the draft page warns as it approaches.",
         _month_day,
     ),
-    Setting(
+    EnvSetting(
         "BACKUP_DIR",
         "",
         "Folder the scheduler writes a nightly backup archive into; empty means no nightly backup.",
     ),
-    Setting("BACKUP_HOUR", 2, "Hour (local time, 0–23) at which the nightly backup runs.", _hour),
-    Setting("BACKUP_KEEP", 14, "Nightly archives to keep in `BACKUP_DIR`; older ones are deleted.", _at_least_one),
+    EnvSetting("BACKUP_HOUR", 2, "Hour (local time, 0–23) at which the nightly backup runs.", _hour),
+    EnvSetting("BACKUP_KEEP", 14, "Nightly archives to keep in `BACKUP_DIR`; older ones are deleted.", _at_least_one),
 )
 
 

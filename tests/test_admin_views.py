@@ -301,7 +301,9 @@ def test_it_pages_the_user_list_with_the_same_few_queries_per_page(app, client, 
     with count_queries(app) as second:
         page = client.get("/admin/?page=2").get_data(as_text=True)
     assert "第 2 / 2 页" in page and "上一页" in page
-    assert len(first) == len(second) <= 9, first  # the departments' heads are one more query
+    # The departments' heads are one more query, and the reminder rules another: the badge of
+    # 我的待办 counts the assignments past the time to acknowledge, which the rules set.
+    assert len(first) == len(second) <= 10, first
 
 
 def test_it_offers_the_least_powerful_role_by_default(client, personas):

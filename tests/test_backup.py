@@ -27,7 +27,7 @@ from tracker.extensions import db
 from tracker.models import Assignment, Department, DraftStructure, SourceReport, Task, TaskState, User
 from tracker.services import backup, calendar_days, drafts, workflow
 from tracker.services.evidence import Upload
-from tracker.services.mail import policy
+from tracker.services.mail import reminder_rules
 from tracker.services.staffing import heads_by_department
 
 TODAY = date(2026, 6, 1)
@@ -106,7 +106,7 @@ def fill_with_office_life(now: datetime = NOW) -> None:
     report = db.session.scalar(sa.select(SourceReport))
     report.original_file = b"PK\x03\x04\x00\xff binary \x00 bytes"
     drafts.generate(report, DraftStructure.SOURCE, legal, later)
-    policy.save_policy(policy.load_policy(), legal, later)
+    reminder_rules.save_rules(reminder_rules.load_rules(), legal, later)
     calendar_days.add_day(date(2026, 10, 1), False, "国庆节", legal, later)
     db.session.commit()
 

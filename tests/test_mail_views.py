@@ -145,7 +145,9 @@ def test_it_lists_a_page_of_mail_in_a_few_queries(app, client, alice):
         queue(app, [alice.bob, alice.carol, alice.dave][n % 3], f"提醒{n}", n, task_id=task_id)
     with count_queries(app) as statements:
         assert client.get("/mail/").status_code == 200
-    assert len(statements) <= 10, statements
+    # One of them reads the reminder rules: the badge of 我的待办 counts the assignments past the
+    # time to acknowledge, which the rules set.
+    assert len(statements) <= 11, statements
 
 
 def test_it_shows_a_mail_as_sent(app, client, alice):

@@ -4,7 +4,7 @@ from tests.conftest import csrf_token, login
 from tracker.extensions import db
 from tracker.models import Setting
 from tracker.services import workflow
-from tracker.services.mail import policy as reminders
+from tracker.services.mail import reminder_rules as reminders
 
 
 def test_it_lets_the_legal_office_change_the_policy(app, client, personas):
@@ -28,7 +28,7 @@ def test_it_lets_the_legal_office_change_the_policy(app, client, personas):
     assert "提醒规则已保存" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Setting, "reminder_policy").value["lead_workdays"] == [10, 5, 2]
-        policy = reminders.load_policy()
+        policy = reminders.load_rules()
         assert (policy["send_hour"], policy["due_soon_workdays"], policy["acknowledge_within_workdays"]) == (8, 3, 1)
 
 
@@ -63,9 +63,9 @@ def test_it_overrides_the_policy_for_one_task(ctx, personas):
     task = make_task()
     alice = db.session.get(User, personas.alice.id)
     workflow.set_task_overrides(task, {"lead_workdays": [2]}, alice, task.created_at)
-    assert reminders.load_policy(task)["lead_workdays"] == [2]
-    assert reminders.load_policy()["lead_workdays"] == [14, 7, 3, 1]
-    with pytest.raises(reminders.PolicyError):
+    assert reminders.load_rules(task)["lead_workdays"] == [2]
+    assert reminders.load_rules()["lead_workdays"] == [14, 7, 3, 1]
+    with pytest.raises(reminders.RulesError):
         workflow.set_task_overrides(task, {"lead_workdays": [0]}, alice, task.created_at)
 
 
@@ -80,7 +80,7 @@ def test_it_reads_lead_days_as_typed_most_first_each_once(text, days):
 
 @pytest.mark.parametrize("text", ["14,七", "0", "61", "7,-1", "3.5", "1-3"])
 def test_it_refuses_lead_days_other_than_whole_working_days_from_1_to_60(text):
-    with pytest.raises(reminders.PolicyError, match="须为 1 到 60 之间的整数，例如 14,7,3,1"):
+    with pytest.raises(reminders.RulesError, match="须为 1 到 60 之间的整数，例如 14,7,3,1"):
         reminders.parse_lead_workdays(text)
 
 
@@ -111,7 +111,7 @@ def test_the_due_soon_days_and_the_time_to_acknowledge_are_the_policy_s(ctx, per
 
     assert judged() == ("yellow", False)
     alice = db.session.get(User, personas.alice.id)
-    reminders.save_policy({"due_soon_workdays": 4, "acknowledge_within_workdays": 1}, alice, FROZEN_NOW)
+    reminders.save_rules({"due_soon_workdays": 4, "acknowledge_within_workdays": 1}, alice, FROZEN_NOW)
     db.session.commit()
     assert judged() == ("green", True)
     assert deadlines.Thresholds.on(today, calendar).due_soon_until == date(2026, 6, 5) + timedelta(days=2)

@@ -24,7 +24,7 @@ from tracker.demo import DEMO_PASSWORD, load_demo
 from tracker.extensions import db
 from tracker.models import DraftStructure, Notification, SourceReport, Task, User
 from tracker.security import mail_preview
-from tracker.services import calendar_feed, drafts
+from tracker.services import drafts, ical_feed
 from tracker.services.mail import messages, outbox
 from tracker.services.mail.catalogue import MailKind
 
@@ -96,7 +96,7 @@ def test_it_hardens_every_page_without_arguments(app, client, demo, role):
 def test_it_hardens_each_kind_of_response(app, client, demo, tmp_path):
     with app.app_context():
         owner = db.session.scalar(sa.select(User).where(User.email == ROLES["head"]))
-        token = calendar_feed.issue_feed(owner, FROZEN_NOW)
+        token = ical_feed.issue_feed(owner, FROZEN_NOW)
         db.session.commit()
     visitor = {
         "static file": client.get("/static/style.css"),

@@ -45,7 +45,7 @@ PUBLIC = {
     "auth.login": "the sign-in page itself",
     "auth.forgot_password": "忘记密码: asks for a reset link by mail",
     "auth.set_password": "the one-time link (设置密码/重置密码): the token in the address is the credential",
-    "calendar_feed.feed": "calendar clients send no cookie: the secret token in the address is the credential",
+    "ical_feed.feed": "calendar clients send no cookie: the secret token in the address is the credential",
 }
 # Sign-out (auth.logout) is not public: it needs a session to end, and sends a visitor to sign in.
 

@@ -120,11 +120,11 @@ def register_blueprints(app: Flask) -> None:
         admin,
         auth,
         calendar,
-        calendar_feed,
         carry_over,
         dashboard,
         drafts,
         exports,
+        ical_feed,
         mail,
         main,
         people_sheet,
@@ -150,7 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar.bp, url_prefix="/calendar")
     app.register_blueprint(mail.bp, url_prefix="/mail")
     app.register_blueprint(reminder_settings.bp, url_prefix="/reminders")
-    app.register_blueprint(calendar_feed.bp)
+    app.register_blueprint(ical_feed.bp)
     app.register_blueprint(exports.bp)
 
 

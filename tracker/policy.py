@@ -36,7 +36,7 @@ class Action(enum.StrEnum):
     VIEW_DASHBOARD = "view_dashboard"  # the monitoring dashboard, over the tasks the user may see
     MANAGE_PEOPLE = "manage_people"  # users and departments
     MANAGE_CALENDAR = "manage_calendar"  # holidays and make-up working days
-    MANAGE_MAIL = "manage_mail"  # the outbox: read every mail, retry failed ones; the reminder policy
+    MANAGE_MAIL = "manage_mail"  # the outbox: read every mail, retry failed ones; the reminder rules
     SEE_PROBLEMS = "see_problems"  # what ``flask doctor`` finds, on the dashboard
     HAVE_QUEUE = "have_queue"  # 我的待办: work waits on this user (not on leaders, who only read)
 

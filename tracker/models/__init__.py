@@ -3,7 +3,7 @@
 from tracker.models.audit import AuditEvent, SignInCounter
 from tracker.models.calendar import CalendarDay
 from tracker.models.drafts import Draft, DraftStructure, DraftVersion, VersionReason
-from tracker.models.outbox import ListedReminder, Notification, NotificationStatus, OfflineChase, Setting
+from tracker.models.outbox import ListedReminder, Notification, NotificationStatus
 from tracker.models.people import Department, ReminderMode, Role, User
 from tracker.models.reports import (
     ItemKind,
@@ -14,6 +14,7 @@ from tracker.models.reports import (
     SourceReport,
 )
 from tracker.models.search import TaskSearch
+from tracker.models.settings import Setting
 from tracker.models.sign_in_links import LinkPurpose, SignInLink
 from tracker.models.tasks import (
     OPEN_STATES,
@@ -22,6 +23,7 @@ from tracker.models.tasks import (
     EvidenceAttachment,
     ExtensionRequest,
     ExtensionStatus,
+    OfflineChase,
     Priority,
     ProgressUpdate,
     Task,

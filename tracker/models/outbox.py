@@ -2,13 +2,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
-from tracker.models.people import User
 from tracker.models.types import UTCDateTime, enum_column, utcnow
 
 
@@ -76,30 +74,3 @@ class ListedReminder(db.Model):
     list: Mapped[Notification] = relationship(
         primaryjoin="foreign(ListedReminder.list_id) == Notification.id", viewonly=True
     )
-
-
-class OfflineChase(db.Model):
-    """A 催办 done outside the system (a phone call, a visit), logged by the legal office."""
-
-    __tablename__ = "offline_chases"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    method: Mapped[str] = mapped_column(sa.String(20))  # phone, visit, meeting, other
-    note: Mapped[str] = mapped_column(sa.Text, default="")
-    happened_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    actor: Mapped[User | None] = relationship()
-
-
-class Setting(db.Model):
-    """A setting edited in the UI (the reminder policy): a JSON value under a name."""
-
-    __tablename__ = "settings"
-
-    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
-    value: Mapped[Any] = mapped_column(sa.JSON)
-    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -112,7 +112,7 @@ class Task(db.Model):
     extension_count: Mapped[int] = mapped_column(default=0)
     sent_back_count: Mapped[int] = mapped_column(default=0)  # closures returned (退办): for 一次办结率
     closure_summary: Mapped[str] = mapped_column(sa.Text, default="")
-    # Per-task changes to the reminder policy (same keys as the policy), or None for the default:
+    # Per-task changes to the reminder rules (same keys as the rules), or None for the default:
     # SQL NULL, not JSON null, so the planner finds the few tasks that have their own in an index.
     reminder_overrides: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -300,3 +300,19 @@ def _keep_last_progress(session: Session, flush_context: object, instances: obje
         task = update.task if update.task is not None else session.get(Task, update.task_id)
         if task is not None and (task.last_progress_at is None or update.created_at > task.last_progress_at):
             task.last_progress_at = update.created_at
+
+
+class OfflineChase(db.Model):
+    """A 催办 done outside the system (a phone call, a visit), logged by the legal office."""
+
+    __tablename__ = "offline_chases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    method: Mapped[str] = mapped_column(sa.String(20))  # phone, visit, meeting, other
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    happened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

@@ -47,25 +47,25 @@ class Standing:
 
 
 def stale_after_days() -> int:
-    """The reminder policy's "no progress for N days" (30 unless the legal office changed it)."""
+    """The reminder rules' "no progress for N days" (30 unless the legal office changed it)."""
     return _policy("stale_after_days")
 
 
 def due_soon_workdays() -> int:
-    """The reminder policy's "due soon": this many working days or fewer left (5 unless changed)."""
+    """The reminder rules' "due soon": this many working days or fewer left (5 unless changed)."""
     return _policy("due_soon_workdays")
 
 
 def acknowledge_within_workdays() -> int:
-    """The reminder policy's time to acknowledge (签收) an assignment, in working days, before it
+    """The reminder rules' time to acknowledge (签收) an assignment, in working days, before it
     is chased (催签) and listed for the legal office (2 unless changed)."""
     return _policy("acknowledge_within_workdays")
 
 
 def _policy(key: str) -> int:
-    from tracker.services.mail.policy import load_policy
+    from tracker.services.mail.reminder_rules import load_rules
 
-    return int(load_policy()[key])
+    return int(load_rules()[key])
 
 
 def quiet_since(task: Task, last_update: datetime | None) -> datetime | None:

@@ -41,8 +41,7 @@ from tracker.names import STATE_NAMES
 from tracker.policy import OFFICE_ROLES, Action, can
 from tracker.services import evidence
 from tracker.services.audit import record_event
-from tracker.services.mail import messages, outbox
-from tracker.services.mail import policy as reminder_policy
+from tracker.services.mail import messages, outbox, reminder_rules
 from tracker.services.mail.catalogue import MailKind
 
 AUDITED_FIELDS = (
@@ -690,9 +689,9 @@ def add_milestone(task: Task, actor: User, *, title: str, deadline: date, assign
 
 
 def set_task_overrides(task: Task, values: dict[str, Any] | None, actor: User, now: datetime) -> None:
-    """Change the reminder policy for one task (None: back to the office-wide policy)."""
+    """Change the reminder rules for one task (None: back to the office-wide policy)."""
     require_step(task, Step.SET_REMINDERS)
-    checked = reminder_policy.validate_policy(values) if values else None
+    checked = reminder_rules.validate_rules(values) if values else None
     before = task.reminder_overrides
     task.reminder_overrides = checked or None
     record_event(

@@ -1,4 +1,4 @@
-"""The reminder policy page: the legal office sets when reminders and escalations go out."""
+"""The reminder rules page: the legal office sets when reminders and escalations go out."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from wtforms.validators import InputRequired
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.policy import Action, require
-from tracker.services.mail import catalogue
-from tracker.services.mail import policy as reminder_policy
+from tracker.services.mail import catalogue, reminder_rules
 
 bp = Blueprint("reminder_settings", __name__)
 
@@ -32,9 +31,9 @@ class PolicyForm(FlaskForm):
 
 
 def policy_values(form: PolicyForm) -> dict[str, Any]:
-    """The form as policy values; raises PolicyError for lead days that cannot work."""
+    """The form as policy values; raises RulesError for lead days that cannot work."""
     return {
-        "lead_workdays": reminder_policy.parse_lead_workdays(form.lead_workdays.data),
+        "lead_workdays": reminder_rules.parse_lead_workdays(form.lead_workdays.data),
         "on_the_day": form.on_the_day.data,
         "leadership_after_days": form.leadership_after_days.data,
         "stale_after_days": form.stale_after_days.data,
@@ -48,12 +47,12 @@ def policy_values(form: PolicyForm) -> dict[str, Any]:
 @login_required
 def index() -> Any:
     require(current_user, Action.MANAGE_MAIL)
-    policy = reminder_policy.load_policy()
-    form = PolicyForm(data=policy | {"lead_workdays": reminder_policy.lead_workdays_text(policy["lead_workdays"])})
+    policy = reminder_rules.load_rules()
+    form = PolicyForm(data=policy | {"lead_workdays": reminder_rules.lead_workdays_text(policy["lead_workdays"])})
     if form.validate_on_submit():
         try:
-            reminder_policy.save_policy(policy_values(form), current_user, utcnow())
-        except reminder_policy.PolicyError as error:
+            reminder_rules.save_rules(policy_values(form), current_user, utcnow())
+        except reminder_rules.RulesError as error:
             db.session.rollback()
             flash(str(error), "error")
             return render_template("reminder_settings/index.html", form=form, kinds=_catalogue()), 400

@@ -29,7 +29,7 @@ from tracker.models import (
 from tracker.policy import Action, can, require
 from tracker.services import bulk_urge, carryover, deadlines, queues, staffing, task_query, workflow
 from tracker.services.evidence import Upload, content_type_for, path_of
-from tracker.services.mail import policy as reminder_policy
+from tracker.services.mail import reminder_rules
 from tracker.services.timeline import chase_record, co_department_reports, task_timeline
 from tracker.services.workdays import WorkCalendar
 from tracker.services.workflow import Step
@@ -221,7 +221,7 @@ def _blank_forms(task: Task) -> dict[str, FlaskForm]:
         "chase": forms.OfflineChaseForm(formdata=None),
         "reminders": forms.TaskReminderForm(
             formdata=None,
-            lead_workdays=reminder_policy.lead_workdays_text((task.reminder_overrides or {}).get("lead_workdays", [])),
+            lead_workdays=reminder_rules.lead_workdays_text((task.reminder_overrides or {}).get("lead_workdays", [])),
         ),
         "confirm": forms.ConfirmForm(formdata=None),
         "acknowledge_on_behalf": forms.AcknowledgeOnBehalfForm(formdata=None),
@@ -484,9 +484,9 @@ def log_chase(task_id: int) -> Any:
 def task_reminders(task_id: int) -> Any:
     def perform(task: Task, form: forms.TaskReminderForm) -> str:
         try:
-            days = reminder_policy.parse_lead_workdays(form.lead_workdays.data or "")
+            days = reminder_rules.parse_lead_workdays(form.lead_workdays.data or "")
             workflow.set_task_overrides(task, {"lead_workdays": days} if days else None, current_user, utcnow())
-        except reminder_policy.PolicyError as error:
+        except reminder_rules.RulesError as error:
             raise workflow.WorkflowError(str(error)) from error
         return _("本任务的提醒规则已保存。")
 

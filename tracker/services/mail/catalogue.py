@@ -1,6 +1,6 @@
 """What this system sends, when, and to whom: one entry per kind of mail.
 
-The same table feeds ``flask mail-kinds``, the reminder policy page (so people know what they
+The same table feeds ``flask mail-kinds``, the reminder rules page (so people know what they
 will receive), the names of kinds on the mail pages, and the outbox's digest rule.
 """
 

@@ -1,4 +1,4 @@
-"""The reminder planner: which mails are due at a moment, by the reminder policy.
+"""The reminder planner: which mails are due at a moment, by the reminder rules.
 
 Every timing rule lives here: nothing is planned on a rest day or before the policy's send hour
 (Asia/Shanghai), whoever asks — the scheduler, ``flask remind`` or ``flask
@@ -7,7 +7,7 @@ chase-acknowledgements``. Each planned reminder carries a dedup key naming the l
 into a no-op, so the planner can run as often as it likes, and a changed deadline simply starts
 a new schedule. The day's reminders to one person go out as one mail (:func:`outbox.queue_reminders`).
 
-Which reminders are due, and to whom, is decided in one SQL statement: each reminder policy's
+Which reminders are due, and to whom, is decided in one SQL statement: each reminder rules'
 rules are ranges of deadlines worked out once from the working-day calendar (due in N working
 days, due today, overdue, the legal office's first and weekly notices, the leaders'), joined to
 the workable tasks and to the people each rule names, with the dedup key built in SQL. A tick
@@ -37,7 +37,7 @@ from tracker.services import deadlines, staffing
 from tracker.services.mail import messages, outbox
 from tracker.services.mail.catalogue import DEADLINE_KINDS, MailKind, goes_to_digest
 from tracker.services.mail.messages import ListItem, Message, TaskRef
-from tracker.services.mail.policy import load_policy
+from tracker.services.mail.reminder_rules import load_rules
 from tracker.services.workdays import WorkCalendar
 
 # What the planner and the digests read of a task: columns, never the object.
@@ -161,7 +161,7 @@ def _by_recipient(reminders: Iterable[Reminder]) -> list[tuple[User, list[Remind
 def sending_day(now: datetime, calendar: WorkCalendar) -> date | None:
     """The local date when ``now`` is on a working day at or after the send hour, else None."""
     local = now.astimezone(local_zone())
-    if not calendar.is_workday(local.date()) or local.time() < time(load_policy()["send_hour"]):
+    if not calendar.is_workday(local.date()) or local.time() < time(load_rules()["send_hour"]):
         return None
     return local.date()
 
@@ -189,7 +189,7 @@ def plan(now: datetime, calendar: WorkCalendar | None = None, *, only_new: bool 
     today = sending_day(now, calendar)
     if today is None:
         return Plan()
-    base_policy = load_policy()
+    base_policy = load_rules()
     schedules = {BASE_SCHEDULE: _Schedule(today, calendar, base_policy)}
     for task_id, values in _overrides():
         schedules[task_id] = _Schedule(today, calendar, base_policy | values)
@@ -233,7 +233,7 @@ def queue(planned: Plan, now: datetime, *, only_new: bool = False) -> int:
 # Who hears of a rule's reminder: the task's owners (its assignee, else its lead department's
 # heads), the legal office, the leaders.
 OWNERS, OFFICE, LEADERS = "owners", "office", "leaders"
-# The schedule of the tasks without a reminder policy of their own; a task with one has its own,
+# The schedule of the tasks without reminder rules of their own; a task with one has its own,
 # numbered with the task's id.
 BASE_SCHEDULE = 0
 EARLIEST = date.min
@@ -350,7 +350,7 @@ def _due_dates(today: date, calendar: WorkCalendar, lead_workdays: Iterable[int]
 
 
 def _overrides() -> list[tuple[int, dict[str, Any]]]:
-    """The workable tasks with a reminder policy of their own (a handful) and their policies."""
+    """The workable tasks with reminder rules of their own (a handful) and their policies."""
     rows = db.session.execute(
         sa.select(Task.id, Task.reminder_overrides).where(
             Task.reminder_overrides.is_not(None), Task.state.in_(WORKABLE_STATES)
@@ -365,7 +365,7 @@ def _active_users(user_ids: Iterable[int | None]) -> dict[int, User]:
 
 
 class _Schedule:
-    """One reminder policy's day: its rules as ranges of deadlines, for the database to match
+    """One reminder rules' day: its rules as ranges of deadlines, for the database to match
     tasks against, and the words of each reminder, worked out once per deadline."""
 
     def __init__(self, today: date, calendar: WorkCalendar, policy: dict[str, Any]) -> None:

@@ -34,7 +34,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-import config
+from config import SMTP_SECURITY_CHOICES
+from config import default as setting_default
 from tracker.extensions import db
 from tracker.models import Notification, NotificationStatus, User
 from tracker.services.audit import record_event
@@ -56,14 +57,14 @@ class MailError(Exception):
 class MailSettings:
     """The SMTP settings of ``config.py`` (``SMTP_*``, ``MAIL_MAX_ATTEMPTS``), defaults and all."""
 
-    host: str = config.default("SMTP_HOST")
-    port: int = config.default("SMTP_PORT")
-    security: str = config.default("SMTP_SECURITY")  # none, starttls or ssl
-    user: str = config.default("SMTP_USER")
-    password: str = config.default("SMTP_PASSWORD")
-    sender: str = config.default("SMTP_FROM")
-    timeout: float = config.default("SMTP_TIMEOUT")
-    max_attempts: int = config.default("MAIL_MAX_ATTEMPTS")
+    host: str = setting_default("SMTP_HOST")
+    port: int = setting_default("SMTP_PORT")
+    security: str = setting_default("SMTP_SECURITY")  # none, starttls or ssl
+    user: str = setting_default("SMTP_USER")
+    password: str = setting_default("SMTP_PASSWORD")
+    sender: str = setting_default("SMTP_FROM")
+    timeout: float = setting_default("SMTP_TIMEOUT")
+    max_attempts: int = setting_default("MAIL_MAX_ATTEMPTS")
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
@@ -71,8 +72,8 @@ class MailSettings:
         not quietly send in the clear."""
         defaults = cls()
         security = str(config.get("SMTP_SECURITY") or defaults.security).strip().lower()
-        if security not in config.SMTP_SECURITY_CHOICES:
-            raise ValueError(f"SMTP_SECURITY={security!r}: choose one of {', '.join(config.SMTP_SECURITY_CHOICES)}")
+        if security not in SMTP_SECURITY_CHOICES:
+            raise ValueError(f"SMTP_SECURITY={security!r}: choose one of {', '.join(SMTP_SECURITY_CHOICES)}")
         return cls(
             host=(config.get("SMTP_HOST") or "").strip(),
             port=int(config.get("SMTP_PORT", defaults.port)),

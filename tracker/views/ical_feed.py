@@ -10,22 +10,22 @@ from werkzeug.wrappers import Response
 
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
-from tracker.services import calendar_feed
+from tracker.services import ical_feed
 from tracker.views.people_forms import CalendarFeedForm
 
-bp = Blueprint("calendar_feed", __name__)
+bp = Blueprint("ical_feed", __name__)
 
 
 @bp.get("/feed/<token>.ics")
 def feed(token: str) -> Response:
     """No sign-in: the token in the address is the credential. Aborts 404, never 403, for an
     unknown or revoked token or a deactivated user, so that a guess learns nothing."""
-    user = calendar_feed.user_for_token(token)
+    user = ical_feed.user_for_token(token)
     if user is None:
         abort(404)
     # Calendar clients send no cookie and rarely a language: write the feed in its owner's.
     with force_locale(user.locale):
-        body = calendar_feed.feed_for(user, local_today())
+        body = ical_feed.feed_for(user, local_today())
     response = Response(body, content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = 'inline; filename="deadlines.ics"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -39,7 +39,7 @@ def issue() -> Response:
     if not CalendarFeedForm().validate_on_submit():
         abort(400)
     reissued = current_user.calendar_token is not None
-    calendar_feed.issue_feed(current_user, utcnow())
+    ical_feed.issue_feed(current_user, utcnow())
     db.session.commit()
     if reissued:
         flash(_("已重新生成日历订阅地址，原地址已失效。"), "success")
@@ -53,7 +53,7 @@ def issue() -> Response:
 def revoke() -> Response:
     if not CalendarFeedForm().validate_on_submit():
         abort(400)
-    if calendar_feed.revoke_feed(current_user, utcnow()):
+    if ical_feed.revoke_feed(current_user, utcnow()):
         db.session.commit()
         flash(_("日历订阅地址已停用，已订阅的日历将不再更新。"), "success")
     else:

@@ -48,7 +48,7 @@ def issue_feed(user: User, now: datetime) -> str:
     user.calendar_token = secrets.token_urlsafe(TOKEN_BYTES)
     # The token itself stays out of the audit trail: it is a credential.
     record_event(
-        "calendar_feed_issued",
+        "ical_feed_issued",
         now=now,
         actor=user,
         object_type="user",
@@ -64,7 +64,7 @@ def revoke_feed(user: User, now: datetime) -> bool:
     if user.calendar_token is None:
         return False
     user.calendar_token = None
-    record_event("calendar_feed_revoked", now=now, actor=user, object_type="user", object_id=user.id)
+    record_event("ical_feed_revoked", now=now, actor=user, object_type="user", object_id=user.id)
     db.session.flush()
     return True
 

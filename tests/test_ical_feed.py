@@ -14,7 +14,7 @@ from tests.conftest import count_queries, csrf_token, login
 from tests.factories import FROZEN_NOW, make_seed_report, make_task
 from tracker.extensions import db
 from tracker.models import AuditEvent, ItemKind, Task, TaskState, User
-from tracker.services import calendar_feed
+from tracker.services import ical_feed
 
 TODAY = date(2026, 6, 1)  # the frozen clock's date in Shanghai, for the service-level tests
 DEADLINE = date(2026, 6, 30)
@@ -250,11 +250,11 @@ def test_it_records_issuing_and_revoking_without_the_token(app, client, personas
     _revoke(client)
     with app.app_context():
         events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
-        feed_events = [(e.action, e.actor_id, e.after) for e in events if e.action.startswith("calendar_feed")]
+        feed_events = [(e.action, e.actor_id, e.after) for e in events if e.action.startswith("ical_feed")]
         assert feed_events == [
-            ("calendar_feed_issued", personas.bob.id, {"reissued": False}),
-            ("calendar_feed_issued", personas.bob.id, {"reissued": True}),
-            ("calendar_feed_revoked", personas.bob.id, None),
+            ("ical_feed_issued", personas.bob.id, {"reissued": False}),
+            ("ical_feed_issued", personas.bob.id, {"reissued": True}),
+            ("ical_feed_revoked", personas.bob.id, None),
         ]
         token = path.removeprefix("/feed/").removesuffix(".ics")
         assert all(token not in repr((e.before, e.after)) for e in events)
@@ -289,7 +289,7 @@ def test_it_reads_the_feed_in_a_fixed_number_of_queries(app, client, personas):
 
 
 def _feed(user: User) -> Calendar:
-    return Calendar.from_ical(calendar_feed.feed_for(user, TODAY))
+    return Calendar.from_ical(ical_feed.feed_for(user, TODAY))
 
 
 @pytest.mark.parametrize("persona", ["alice", "erin", "frank"])
@@ -311,22 +311,22 @@ def test_it_gives_oversight_roles_the_top_level_tasks_due_around_today(ctx, pers
 
 
 def test_it_caps_an_oversight_feed_at_the_nearest_deadlines(ctx, personas, monkeypatch):
-    monkeypatch.setattr(calendar_feed, "OVERSIGHT_LIMIT", 3)
+    monkeypatch.setattr(ical_feed, "OVERSIGHT_LIMIT", 3)
     ids = [make_task(deadline=TODAY + timedelta(days=days)).id for days in (40, 10, 30, 20, 50)]
-    tasks = calendar_feed.feed_tasks(db.session.get(User, personas.erin.id), TODAY)
+    tasks = ical_feed.feed_tasks(db.session.get(User, personas.erin.id), TODAY)
     assert [t.id for t in tasks] == [ids[1], ids[3], ids[2]]
 
 
 def test_it_issues_a_fresh_unguessable_token_each_time(ctx, personas):
     bob = db.session.get(User, personas.bob.id)
-    first = calendar_feed.issue_feed(bob, FROZEN_NOW)
-    second = calendar_feed.issue_feed(bob, FROZEN_NOW)
+    first = ical_feed.issue_feed(bob, FROZEN_NOW)
+    second = ical_feed.issue_feed(bob, FROZEN_NOW)
     assert first != second and len(second) >= 43 and bob.calendar_token == second
-    assert calendar_feed.user_for_token(first) is None
-    assert calendar_feed.user_for_token(second) is bob
-    assert calendar_feed.revoke_feed(bob, FROZEN_NOW) is True
-    assert calendar_feed.user_for_token(second) is None
-    assert calendar_feed.revoke_feed(bob, FROZEN_NOW) is False
+    assert ical_feed.user_for_token(first) is None
+    assert ical_feed.user_for_token(second) is bob
+    assert ical_feed.revoke_feed(bob, FROZEN_NOW) is True
+    assert ical_feed.user_for_token(second) is None
+    assert ical_feed.revoke_feed(bob, FROZEN_NOW) is False
 
 
 def test_an_old_address_does_not_come_back_with_a_reactivated_account(app, client, personas, scenario):
@@ -345,6 +345,6 @@ def test_an_old_address_does_not_come_back_with_a_reactivated_account(app, clien
 def test_it_leaves_control_characters_out_of_the_feed(ctx, personas):
     title = "规范\x07执法\x1b[31m程序\x0c"  # (PostgreSQL stores no NUL; the guards refuse it at the door)
     make_task(title=title, deadline=TODAY + timedelta(days=3), lead_department_id=personas.bob_dept.id)
-    raw = calendar_feed.feed_for(db.session.get(User, personas.alice.id), TODAY)
+    raw = ical_feed.feed_for(db.session.get(User, personas.alice.id), TODAY)
     assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", raw)
     assert "规范执法[31m程序" in raw.decode()

@@ -1,6 +1,8 @@
-"""The reminder policy: when reminders and escalations go out, office-wide and per task.
+"""The reminder rules (提醒规则): when reminders and escalations go out, when a task is due soon
+and how long an assignment may wait for its 签收, office-wide and per task. (Who may do what is
+:mod:`tracker.policy`'s.)
 
-The legal office edits it on the reminder policy page; a task may change the lead days.
+The legal office edits them on the reminder rules page; a task may change the lead days.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from flask import g
 from flask_babel import gettext as _
 
 from tracker.errors import Refusal
@@ -16,8 +19,8 @@ from tracker.extensions import db
 from tracker.models import Setting, Task, User
 from tracker.services.audit import record_event
 
-POLICY_SETTING = "reminder_policy"
-DEFAULT_POLICY: dict[str, Any] = {
+RULES_SETTING = "reminder_policy"  # the stored name, from before the rules had theirs
+DEFAULT_RULES: dict[str, Any] = {
     "lead_workdays": [14, 7, 3, 1],  # reminders this many working days before the deadline
     "on_the_day": True,
     "leadership_after_days": 14,  # overdue this many days: the leadership is told, then weekly
@@ -28,23 +31,31 @@ DEFAULT_POLICY: dict[str, Any] = {
 }
 
 
-def load_policy(task: Task | None = None) -> dict[str, Any]:
-    """The default policy, as changed in the UI, as changed for this task."""
-    stored = db.session.get(Setting, POLICY_SETTING)
-    policy = DEFAULT_POLICY | (stored.value if stored is not None else {})
+def load_rules(task: Task | None = None) -> dict[str, Any]:
+    """The default rules, as changed in the UI, as changed for this task."""
+    rules = DEFAULT_RULES | _changed_in_the_ui()
     if task is not None and task.reminder_overrides:
-        policy |= task.reminder_overrides
-    return policy
+        rules |= task.reminder_overrides
+    return rules
 
 
-class PolicyError(Refusal):
-    """A reminder policy that cannot work; the message says why, in Chinese."""
+def _changed_in_the_ui() -> dict[str, Any]:
+    """The stored changes, read once per request (or scheduler job): the light, the queues and
+    the planner all ask, and a row that is not there is looked for again at every ``get``."""
+    if "reminder_rules" not in g:
+        stored = db.session.get(Setting, RULES_SETTING)
+        g.reminder_rules = dict(stored.value) if stored is not None else {}
+    return g.reminder_rules
+
+
+class RulesError(Refusal):
+    """Reminder rules that cannot work; the message says why, in Chinese."""
 
     status = 400
 
 
-def validate_policy(values: dict[str, Any]) -> dict[str, Any]:
-    """The policy keys given, checked: lead days and due soon 1–60 working days, the time to
+def validate_rules(values: dict[str, Any]) -> dict[str, Any]:
+    """The rule keys given, checked: lead days and due soon 1–60 working days, the time to
     acknowledge 1–30 working days, hours 0–23, day counts 1–365."""
     checked: dict[str, Any] = {}
     if "lead_workdays" in values:
@@ -58,7 +69,7 @@ def validate_policy(values: dict[str, Any]) -> dict[str, Any]:
     ):
         if key in values:
             if not low <= int(values[key]) <= high:
-                raise PolicyError(message)
+                raise RulesError(message)
             checked[key] = int(values[key])
     if "on_the_day" in values:
         checked["on_the_day"] = bool(values["on_the_day"])
@@ -67,9 +78,9 @@ def validate_policy(values: dict[str, Any]) -> dict[str, Any]:
 
 def parse_lead_workdays(text: str) -> list[int]:
     """The lead days as typed in a form ("14,7,3,1", Chinese commas too), checked as
-    :func:`validate_policy` checks them: most first, each once. Blank text is [], which the
-    office-wide policy refuses and a task's reminders read as "the office-wide days". Raises
-    :class:`PolicyError` for a part that is no whole number, or a day out of range."""
+    :func:`validate_rules` checks them: most first, each once. Blank text is [], which the
+    office-wide rules refuse and a task's reminders read as "the office-wide days". Raises
+    :class:`RulesError` for a part that is no whole number, or a day out of range."""
     try:
         days = [int(part) for part in text.replace("，", ",").split(",") if part.strip()]
     except ValueError as exc:
@@ -89,20 +100,21 @@ def _checked_lead_workdays(days: Iterable[Any]) -> list[int]:
     return checked
 
 
-def _lead_workdays_refused() -> PolicyError:
-    return PolicyError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。"))
+def _lead_workdays_refused() -> RulesError:
+    return RulesError(_("提前提醒的工作日数须为 1 到 60 之间的整数，例如 14,7,3,1。"))
 
 
-def save_policy(values: dict[str, Any], actor: User, now: datetime) -> dict[str, Any]:
-    """Store the office-wide policy (audited); returns it as it now stands."""
-    checked = validate_policy(values)
-    stored = db.session.get(Setting, POLICY_SETTING)
+def save_rules(values: dict[str, Any], actor: User, now: datetime) -> dict[str, Any]:
+    """Store the office-wide rules (audited); returns them as they now stand."""
+    checked = validate_rules(values)
+    stored = db.session.get(Setting, RULES_SETTING)
     before = stored.value if stored is not None else {}
     if stored is None:
-        stored = Setting(name=POLICY_SETTING, value=checked)
+        stored = Setting(name=RULES_SETTING, value=checked)
         db.session.add(stored)
     stored.value = checked
     stored.updated_by_id = actor.id
     stored.updated_at = now
+    g.reminder_rules = dict(checked)
     record_event("reminder_policy_changed", now=now, actor=actor, object_type="setting", before=before, after=checked)
-    return DEFAULT_POLICY | checked
+    return DEFAULT_RULES | checked
