@@ -352,7 +352,7 @@ HEADLESS_WARNING = "交警支队已没有在岗的部门负责人，其牵头的
 
 def _bob_leads_two_open_tasks(app, personas):
     with app.app_context():
-        for state in (TaskState.IN_PROGRESS, TaskState.PENDING_REVIEW, TaskState.DONE):
+        for state in (TaskState.IN_PROGRESS, TaskState.CLOSURE_PENDING, TaskState.DONE):
             factories.make_task(lead_department_id=personas.bob_dept.id, state=state)
         db.session.commit()
 

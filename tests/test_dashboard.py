@@ -51,7 +51,7 @@ def counted(app, personas):
             "t6": make_task(lead_department_id=order, deadline=date(2026, 6, 9)).id,  # 6 working days: green
             "t7": make_task(lead_department_id=order, deadline=date(2026, 5, 1), state=TaskState.ON_HOLD).id,
             # Due on Sunday 31 May, awaiting review: still overdue.
-            "t8": make_task(lead_department_id=order, deadline=date(2026, 5, 31), state=TaskState.PENDING_REVIEW).id,
+            "t8": make_task(lead_department_id=order, deadline=date(2026, 5, 31), state=TaskState.CLOSURE_PENDING).id,
             # Far deadline, but quiet since April: yellow.
             "t9": make_task(
                 lead_department_id=order, deadline=date(2026, 7, 30), created_at=datetime(2026, 4, 1, tzinfo=UTC)
@@ -80,7 +80,7 @@ def test_the_figures_match_the_hand_count(app, personas, counted):
     assert overview.by_state == {
         TaskState.NOT_STARTED: 2,
         TaskState.IN_PROGRESS: 3,
-        TaskState.PENDING_REVIEW: 1,
+        TaskState.CLOSURE_PENDING: 1,
         TaskState.DONE: 2,
         TaskState.ON_HOLD: 1,
     }

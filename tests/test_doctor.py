@@ -79,7 +79,7 @@ def test_it_lists_a_department_left_without_its_head_and_exits_1(app, runner, de
             .where(
                 Task.lead_department_id == head.department_id,
                 Task.parent_id.is_(None),
-                Task.state.in_([TaskState.NOT_STARTED, TaskState.IN_PROGRESS, TaskState.PENDING_REVIEW]),
+                Task.state.in_([TaskState.NOT_STARTED, TaskState.IN_PROGRESS, TaskState.CLOSURE_PENDING]),
             )
             .order_by(Task.created_at, Task.id)
         ).all()
@@ -126,7 +126,7 @@ def test_it_exits_0_when_there_are_only_warnings_and_information(runner, persona
 def test_it_lists_each_department_without_a_head_once_with_all_its_open_tasks(beating):
     bob_dept, cyber = beating.bob_dept.id, make_department(name="网警支队").id
     first = make_task(lead_department_id=cyber, state=TaskState.NOT_STARTED).id
-    second = make_task(lead_department_id=cyber, state=TaskState.PENDING_REVIEW).id
+    second = make_task(lead_department_id=cyber, state=TaskState.CLOSURE_PENDING).id
     make_task(lead_department_id=cyber, state=TaskState.DONE)
     make_task(lead_department_id=bob_dept)  # bob heads it
 
@@ -150,7 +150,7 @@ def test_it_finds_the_legal_offices_work_stuck_when_nobody_holds_that_office(bea
     bob_dept = beating.bob_dept.id
     unassigned = make_task(assignment=Assignment.UNASSIGNED).id
     returned = make_task(lead_department_id=bob_dept, assignment=Assignment.RETURNED).id
-    review = make_task(lead_department_id=bob_dept, state=TaskState.PENDING_REVIEW).id
+    review = make_task(lead_department_id=bob_dept, state=TaskState.CLOSURE_PENDING).id
     extension = make_task(lead_department_id=bob_dept, assignment=Assignment.ACKNOWLEDGED)
     db.session.add(
         ExtensionRequest(task=extension, reason="顺延", requested_deadline=date(2026, 7, 30), created_at=NOW)
@@ -165,7 +165,7 @@ def test_it_finds_the_legal_offices_work_stuck_when_nobody_holds_that_office(bea
         )
     )
     make_task(state=TaskState.DONE)  # closed
-    make_task(parent_id=review, state=TaskState.PENDING_REVIEW)  # a milestone
+    make_task(parent_id=review, state=TaskState.CLOSURE_PENDING)  # a milestone
     db.session.flush()
     assert "task_without_actor" not in codes(doctor.diagnose(NOW))
 

@@ -395,7 +395,7 @@ def test_it_gives_each_task_of_a_shared_measure_its_own_paragraph(ctx):
     [
         (TaskState.NOT_STARTED, "该项工作尚未启动。"),
         (TaskState.IN_PROGRESS, "目前该项工作正在推进，完成进度35%。"),
-        (TaskState.PENDING_REVIEW, "该项工作已申请办结，正在审核。"),
+        (TaskState.CLOSURE_PENDING, "该项工作已申请办结，正在审核。"),
         (TaskState.ON_HOLD, "该项工作暂缓实施。"),
         (TaskState.CANCELLED, "该项工作已撤销。"),
     ],

@@ -85,7 +85,7 @@ def test_the_legal_office_applies_for_an_extension_and_a_closure_on_behalf(app, 
     with app.app_context():
         task = db.session.get(Task, headless_task)
         assert (
-            task.state == TaskState.PENDING_REVIEW and task.extension_requests[0].requested_by_id == personas.alice.id
+            task.state == TaskState.CLOSURE_PENDING and task.extension_requests[0].requested_by_id == personas.alice.id
         )
 
 

@@ -21,7 +21,7 @@ def office_scene(personas):
     bob_dept, dave_dept = personas.bob_dept.id, personas.dave_dept.id
     headless = make_department(name="网警支队")
     tasks = {
-        "closures": make_task(title="待销号", state=TaskState.PENDING_REVIEW, lead_department_id=bob_dept,
+        "closures": make_task(title="待销号", state=TaskState.CLOSURE_PENDING, lead_department_id=bob_dept,
                               assignment=Assignment.ACKNOWLEDGED, last_progress_at=FROZEN_NOW),
         "returned": make_task(title="被退回", state=TaskState.NOT_STARTED, lead_department_id=dave_dept,
                               assignment=Assignment.RETURNED),
@@ -55,13 +55,13 @@ def test_the_legal_office_sees_every_group_with_its_count(personas, ctx):
 def test_the_badge_counts_a_task_in_several_groups_once(personas, ctx):
     headless = make_department(name="网警支队")
     # Awaiting 销号 in a department without a head, with an extension pending: three groups.
-    both = make_task(title="待销号且无负责人", state=TaskState.PENDING_REVIEW, lead_department_id=headless.id,
+    both = make_task(title="待销号且无负责人", state=TaskState.CLOSURE_PENDING, lead_department_id=headless.id,
                      assignment=Assignment.ACKNOWLEDGED)  # fmt: skip
     db.session.add(
         ExtensionRequest(task=both, reason="需协调", requested_deadline=date(2026, 9, 30), created_at=FROZEN_NOW)
     )
     # Awaiting 销号 and never assigned: two groups.
-    make_task(title="待销号", state=TaskState.PENDING_REVIEW, lead_department_id=personas.bob_dept.id)
+    make_task(title="待销号", state=TaskState.CLOSURE_PENDING, lead_department_id=personas.bob_dept.id)
     make_task(title="无负责人", lead_department_id=headless.id, assignment=Assignment.ACKNOWLEDGED)
     db.session.commit()
     groups = {g.key: g.count for g in queues.office_groups(TODAY)}
@@ -70,8 +70,8 @@ def test_the_badge_counts_a_task_in_several_groups_once(personas, ctx):
 
 
 def test_each_group_lists_the_oldest_first(personas, ctx):
-    first = make_task(title="先到", state=TaskState.PENDING_REVIEW, last_progress_at=FROZEN_NOW - timedelta(days=3))
-    second = make_task(title="后到", state=TaskState.PENDING_REVIEW, last_progress_at=FROZEN_NOW)
+    first = make_task(title="先到", state=TaskState.CLOSURE_PENDING, last_progress_at=FROZEN_NOW - timedelta(days=3))
+    second = make_task(title="后到", state=TaskState.CLOSURE_PENDING, last_progress_at=FROZEN_NOW)
     db.session.commit()
     group = next(g for g in queues.office_groups(TODAY) if g.key == "closures")
     assert [item.task.id for item in group.items] == [first.id, second.id]
@@ -103,7 +103,7 @@ def test_the_office_queue_runs_a_fixed_number_of_queries(client, personas, app):
         client.get("/my")
     with app.app_context():
         for n in range(10):
-            make_task(title=f"又一项{n}", state=TaskState.PENDING_REVIEW, last_progress_at=FROZEN_NOW)
+            make_task(title=f"又一项{n}", state=TaskState.CLOSURE_PENDING, last_progress_at=FROZEN_NOW)
         db.session.commit()
     with count_queries(app) as many:
         client.get("/my")

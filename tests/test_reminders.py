@@ -213,7 +213,7 @@ def test_it_starts_a_new_schedule_when_the_deadline_moves_and_drops_the_queued_o
     assert mail.dedup_key.startswith(f"due_soon:{task.id}:2021-10-29:3:")
 
 
-@pytest.mark.parametrize("state", [TaskState.DONE, TaskState.ON_HOLD, TaskState.CANCELLED, TaskState.PENDING_REVIEW])
+@pytest.mark.parametrize("state", [TaskState.DONE, TaskState.ON_HOLD, TaskState.CANCELLED, TaskState.CLOSURE_PENDING])
 def test_it_leaves_closed_and_held_tasks_alone(task, state):
     task.state = state
     db.session.commit()

@@ -33,7 +33,7 @@ SCENARIOS = {
     "acknowledged": (TaskState.NOT_STARTED, Assignment.ACKNOWLEDGED, False),
     "in_progress": (TaskState.IN_PROGRESS, Assignment.ACKNOWLEDGED, False),
     "extension_pending": (TaskState.IN_PROGRESS, Assignment.ACKNOWLEDGED, True),
-    "pending_review": (TaskState.PENDING_REVIEW, Assignment.ACKNOWLEDGED, False),
+    "pending_review": (TaskState.CLOSURE_PENDING, Assignment.ACKNOWLEDGED, False),
     "on_hold": (TaskState.ON_HOLD, Assignment.ACKNOWLEDGED, False),
     "done": (TaskState.DONE, Assignment.ACKNOWLEDGED, False),
     "cancelled": (TaskState.CANCELLED, Assignment.ACKNOWLEDGED, False),

@@ -187,7 +187,7 @@ def test_it_closes_only_with_a_summary_and_evidence_then_verification(people):
     with pytest.raises(workflow.WorkflowError, match="至少一份佐证材料"):
         workflow.submit_closure(task, people["bob"], summary="已完成", files=[], now=FROZEN_NOW)
     workflow.submit_closure(task, people["bob"], summary="已完成全部整改", files=[PDF], now=FROZEN_NOW)
-    assert task.state == TaskState.PENDING_REVIEW and task.percent_done == 100
+    assert task.state == TaskState.CLOSURE_PENDING and task.percent_done == 100
     with pytest.raises(workflow.WorkflowError, match="不能填报进展"):
         workflow.record_progress(task, people["bob"], percent=100, text="补充", files=[], now=FROZEN_NOW)
     workflow.send_back(task, people["alice"], "佐证材料不完整", FROZEN_NOW)

@@ -12,7 +12,7 @@ from tracker.models import ItemKind, Role, TaskState
 STATE_NAMES = {
     TaskState.NOT_STARTED: N_("未开始"),
     TaskState.IN_PROGRESS: N_("进行中"),
-    TaskState.PENDING_REVIEW: N_("待审核"),
+    TaskState.CLOSURE_PENDING: N_("待审核"),
     TaskState.DONE: N_("已办结"),
     TaskState.ON_HOLD: N_("暂缓"),
     TaskState.CANCELLED: N_("已撤销"),

@@ -116,7 +116,7 @@ MEASURE_PLANS = (
         ("政务服务事项网上可办率达到 92%。",),
         extension=ExtensionStatus.APPROVED,
     ),
-    TaskPlan("督察支队", ("政治部",), 6, TaskState.PENDING_REVIEW, 100, ("警务公开目录已更新并在门户网站发布。",)),
+    TaskPlan("督察支队", ("政治部",), 6, TaskState.CLOSURE_PENDING, 100, ("警务公开目录已更新并在门户网站发布。",)),
     TaskPlan("经侦支队", ("法制支队",), 20, TaskState.NOT_STARTED, 0, awaiting_acknowledgement=True),
     TaskPlan(
         "科技信息化支队",

@@ -18,13 +18,13 @@ from tracker.models.types import UTCDateTime, enum_column, utcnow
 class TaskState(enum.StrEnum):
     NOT_STARTED = "not_started"  # 未开始
     IN_PROGRESS = "in_progress"  # 进行中
-    PENDING_REVIEW = "pending_review"  # 待审核
+    CLOSURE_PENDING = "pending_review"  # 待审核: a closure awaiting 销号 (the stored value keeps its first name)
     DONE = "done"  # 已办结
     ON_HOLD = "on_hold"  # 暂缓
     CANCELLED = "cancelled"  # 已撤销
 
 
-OPEN_STATES = frozenset({TaskState.NOT_STARTED, TaskState.IN_PROGRESS, TaskState.PENDING_REVIEW})
+OPEN_STATES = frozenset({TaskState.NOT_STARTED, TaskState.IN_PROGRESS, TaskState.CLOSURE_PENDING})
 # Open and not awaiting 销号: the states a department works in, and is reminded of.
 WORKABLE_STATES = frozenset({TaskState.NOT_STARTED, TaskState.IN_PROGRESS})
 

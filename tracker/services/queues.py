@@ -25,6 +25,7 @@ from tracker.models import (
     ExtensionStatus,
     Role,
     Task,
+    TaskState,
     User,
     task_co_departments,
 )
@@ -71,7 +72,7 @@ def _office_conditions(
         .scalar_subquery()
     )
     return [
-        ("closures", N_("待审核销号"), Task.state == "pending_review", Task.last_progress_at),
+        ("closures", N_("待审核销号"), Task.state == TaskState.CLOSURE_PENDING, Task.last_progress_at),
         ("extensions", N_("待审批的延期申请"), sa.and_(is_open, _pending_extension()), extension_since),
         (
             "returned",

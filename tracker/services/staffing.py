@@ -154,7 +154,7 @@ def waiting_on_office() -> sa.ColumnElement[bool]:
     )
     return sa.or_(
         Task.assignment.in_([Assignment.UNASSIGNED, Assignment.RETURNED]),
-        Task.state == TaskState.PENDING_REVIEW,
+        Task.state == TaskState.CLOSURE_PENDING,
         pending_extension,
     )
 

@@ -227,10 +227,10 @@ STEPS: dict[Step, StepRule] = {
         Action.SUBMIT_CLOSURE, _working, N_("此任务当前不能申请办结：须已签收，且未提交办结、办结、暂缓或撤销。")
     ),
     Step.VERIFY: StepRule(
-        Action.DECIDE, lambda t: t.state == TaskState.PENDING_REVIEW, N_("只有待审核的任务可以销号。")
+        Action.DECIDE, lambda t: t.state == TaskState.CLOSURE_PENDING, N_("只有待审核的任务可以销号。")
     ),
     Step.SEND_BACK: StepRule(
-        Action.DECIDE, lambda t: t.state == TaskState.PENDING_REVIEW, N_("只有待审核的任务可以退办。")
+        Action.DECIDE, lambda t: t.state == TaskState.CLOSURE_PENDING, N_("只有待审核的任务可以退办。")
     ),
     Step.HOLD: StepRule(Action.SUSPEND, lambda t: t.state in OPEN_STATES, N_("只有未办结的任务可以暂缓。")),
     Step.RESUME: StepRule(Action.SUSPEND, lambda t: t.state == TaskState.ON_HOLD, N_("只有暂缓的任务可以恢复办理。")),
@@ -568,7 +568,7 @@ def submit_closure(
     db.session.add(update)
     task.closure_summary = summary
     task.percent_done = 100
-    task.state = TaskState.PENDING_REVIEW
+    task.state = TaskState.CLOSURE_PENDING
     db.session.flush()
     for upload in files:
         attachment = evidence.store(upload, task_id=task.id, uploaded_by=actor, now=now)

@@ -117,18 +117,18 @@ def delete_day(day: str) -> Any:
 
 
 @bp.post("/notice")
-def review() -> Any:
+def notice_preview() -> Any:
     """Read the pasted notice and show what it says, to be confirmed; nothing is saved yet."""
     form = forms.NoticeForm()
     if not form.validate_on_submit():
         flash(_(INVALID_INPUT), "error")
         return _render_index(400, notice_form=form)
-    return _render_review(form)
+    return _render_notice_preview(form)
 
 
 @bp.post("/notice/save")
 def save_notice() -> Any:
-    """Read the reviewed notice again and save its days, replacing the rows of its year."""
+    """Read the previewed notice again and save its days, replacing the rows of its year."""
     form = forms.ConfirmNoticeForm()
     if not form.validate_on_submit():
         flash(_(INVALID_INPUT), "error")
@@ -136,8 +136,8 @@ def save_notice() -> Any:
     try:
         notice = parse_notice(form.text.data)
     except NoticeError:
-        # Only a page changed since the review gets here: show the review with its reason.
-        return _render_review(forms.NoticeForm(formdata=None, text=form.text.data))
+        # Only a page changed since the preview gets here: show the preview with its reason.
+        return _render_notice_preview(forms.NoticeForm(formdata=None, text=form.text.data))
     calendar_days.save_days(notice, current_user, utcnow())
     db.session.commit()
     flash(
@@ -152,7 +152,7 @@ def save_notice() -> Any:
     return redirect(url_for("calendar.index", _anchor=f"year-{notice.year}"))
 
 
-def _render_review(form: forms.NoticeForm) -> Any:
+def _render_notice_preview(form: forms.NoticeForm) -> Any:
     """What the notice says with a button to save it, or why it could not be read (400); either
     way the pasted text stays in the form, to be corrected and read again."""
     try:
@@ -169,7 +169,7 @@ def _render_review(form: forms.NoticeForm) -> Any:
             .where(CalendarDay.day.between(date(notice.year, 1, 1), date(notice.year, 12, 31)))
         )
     return render_template(
-        "calendar/review.html",
+        "calendar/notice_preview.html",
         notice=notice,
         error=error,
         replaced=replaced,

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from tracker.clock import local_today, local_zone
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.i18n import DEFAULT_LOCALE
 from tracker.models import Department, SourceReport, User
@@ -33,9 +34,20 @@ BULLETIN_NAME = "整改任务督办通报"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class TooManyRows(Exception):
+class TooManyRows(Refusal):
+    """More tasks than one export may hold."""
+
+    status = 400
+
     def __init__(self, found: int, limit: int) -> None:
-        super().__init__(found, limit)
+        super().__init__(
+            _(
+                "符合条件的任务共 %(found)s 项，超过一次导出的上限 %(limit)s 项。请返回任务列表，"
+                "按牵头单位、状态、来源报告或完成时限缩小筛选范围后，再分批导出。",
+                found=found,
+                limit=limit,
+            )
+        )
         self.found, self.limit = found, limit
 
 
@@ -64,13 +76,7 @@ def _ledger_rows() -> tuple[list[ledger.LedgerRow], TaskFilter, date]:
 def too_many_rows(error: TooManyRows) -> tuple[str, int]:
     """Refused, not truncated: a partial 台账 would pass for a complete one. The filter stays in
     the address, so narrowing it loses nothing."""
-    message = _(
-        "符合条件的任务共 %(found)s 项，超过一次导出的上限 %(limit)s 项。请返回任务列表，"
-        "按牵头单位、状态、来源报告或完成时限缩小筛选范围后，再分批导出。",
-        found=error.found,
-        limit=error.limit,
-    )
-    return render_template("errors/error.html", status=400, message=message), 400
+    return render_template("errors/error.html", status=error.status, message=error.message), error.status
 
 
 @bp.route("/tasks/export.xlsx")

@@ -86,27 +86,27 @@ KIND_ORDER = {ItemKind.MEASURE: 0, ItemKind.SHORTCOMING: 1}
 STATE_SENTENCES = {
     TaskState.IN_PROGRESS: "目前该项工作正在推进，完成进度{percent}%。",
     TaskState.NOT_STARTED: "该项工作尚未启动。",
-    TaskState.PENDING_REVIEW: "该项工作已申请办结，正在审核。",
+    TaskState.CLOSURE_PENDING: "该项工作已申请办结，正在审核。",
     TaskState.ON_HOLD: "该项工作暂缓实施。",
     TaskState.CANCELLED: "该项工作已撤销。",
 }
 MILESTONE_PHRASES = {
     TaskState.IN_PROGRESS: "正在推进",
     TaskState.NOT_STARTED: "尚未启动",
-    TaskState.PENDING_REVIEW: "已申请办结，正在审核",
+    TaskState.CLOSURE_PENDING: "已申请办结，正在审核",
     TaskState.ON_HOLD: "暂缓实施",
     TaskState.CANCELLED: "已撤销",
 }
 SHORTCOMING_PHRASES = {
     TaskState.IN_PROGRESS: "目前正在整改，完成进度{percent}%",
     TaskState.NOT_STARTED: "整改尚未启动",
-    TaskState.PENDING_REVIEW: "整改已申请办结，正在审核",
+    TaskState.CLOSURE_PENDING: "整改已申请办结，正在审核",
     TaskState.ON_HOLD: "整改暂缓实施",
 }
 CARRIED_PHRASES = {
     TaskState.IN_PROGRESS: "目前完成进度{percent}%，将继续推进",
     TaskState.NOT_STARTED: "目前尚未启动，将抓紧推进",
-    TaskState.PENDING_REVIEW: "已申请办结，正在审核",
+    TaskState.CLOSURE_PENDING: "已申请办结，正在审核",
     TaskState.ON_HOLD: "目前暂缓实施，将视情况适时推进",
 }
 
@@ -170,9 +170,9 @@ class _Item:
         for single in (TaskState.DONE, TaskState.ON_HOLD):
             if states == {single}:
                 return single
-        if states <= {TaskState.DONE, TaskState.PENDING_REVIEW}:
-            return TaskState.PENDING_REVIEW
-        if states & {TaskState.IN_PROGRESS, TaskState.PENDING_REVIEW, TaskState.DONE}:
+        if states <= {TaskState.DONE, TaskState.CLOSURE_PENDING}:
+            return TaskState.CLOSURE_PENDING
+        if states & {TaskState.IN_PROGRESS, TaskState.CLOSURE_PENDING, TaskState.DONE}:
             return TaskState.IN_PROGRESS
         return TaskState.NOT_STARTED if TaskState.NOT_STARTED in states else TaskState.ON_HOLD
 
@@ -469,7 +469,7 @@ class _Composer:
         states = [m.state for m in measures]
         counts = (
             ("已办结", states.count(TaskState.DONE)),
-            ("正在推进", states.count(TaskState.IN_PROGRESS) + states.count(TaskState.PENDING_REVIEW)),
+            ("正在推进", states.count(TaskState.IN_PROGRESS) + states.count(TaskState.CLOSURE_PENDING)),
             ("尚未启动", states.count(TaskState.NOT_STARTED)),
             ("暂缓实施", states.count(TaskState.ON_HOLD)),
             ("已撤销", states.count(TaskState.CANCELLED)),

@@ -36,6 +36,7 @@ from flask_babel import gettext as _
 
 from config import SMTP_SECURITY_CHOICES
 from config import default as setting_default
+from tracker.errors import Refusal
 from tracker.extensions import db
 from tracker.models import Notification, NotificationStatus, User
 from tracker.services.audit import record_event
@@ -49,7 +50,7 @@ UNCERTAIN_ERROR = "发送状态不明（发送过程中断），请核实后手�
 ERROR_MAX_LENGTH = 1000
 
 
-class MailError(Exception):
+class MailError(Refusal):
     """A mail action refused (e.g. retrying a mail that has not failed); the message is for the user."""
 
 
