@@ -91,7 +91,7 @@ def measure_draft(url: str, report_id: int, repeat: int) -> dict[str, Any]:
             compose_times.append(time.perf_counter() - began)
             queries = counter[0]
             began = time.perf_counter()
-            data = to_docx(content)
+            data = to_docx(content, report.issuer, today)
             docx_times.append(time.perf_counter() - began)
             first_peak_mb = first_peak_mb or peak_mb()
         sa.event.remove(db.engine, "before_cursor_execute", count)

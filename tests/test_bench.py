@@ -1,7 +1,11 @@
-"""The benchmark data generator (bench/generate.py) on a small SQLite file."""
+"""The benchmark data generator (bench/generate.py) on a small SQLite file, and the benchmarks
+that read what it makes, run as a newcomer runs them."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +15,8 @@ import sqlalchemy as sa
 from bench.generate import generate
 from tracker.models.search import refresh
 
-TODAY = date(2026, 6, 15)
+TODAY = date(2026, 6, 15)  # a Monday
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_generate_small_database(tmp_path: Path) -> None:
@@ -83,3 +88,34 @@ def test_generate_small_database(tmp_path: Path) -> None:
 def test_generate_refuses_the_test_database() -> None:
     with pytest.raises(SystemExit):
         generate("postgresql+psycopg://postgres@127.0.0.1:5432/test", tasks=10)
+
+
+@pytest.fixture(scope="module")
+def small_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('bench') / 'bench.db'}"
+    generate(
+        url, departments=4, tasks=120, updates_per_task=2, users_per_department=2, reports=2, today=TODAY, reset=True
+    )
+    return url
+
+
+def _bench(script: str, *args: str) -> dict:
+    """A benchmark script run as a newcomer runs it; its JSON."""
+    done = subprocess.run(
+        [sys.executable, f"bench/{script}", *args], capture_output=True, text=True, timeout=600, cwd=ROOT, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_the_draft_benchmark_runs_and_measures_a_document(small_database: str) -> None:
+    result = _bench("draft.py", "--database-url", small_database, "--sizes", "50", "--repeat", "1")
+    (draft,) = result["drafts"]
+    assert draft["tasks"] > 0 and draft["docx_bytes"] > 0 and draft["queries"] > 0
+    assert result["bulletins"][0]["docx_s"] >= 0
+
+
+def test_the_planner_benchmark_runs_and_counts_the_day_s_mail(small_database: str) -> None:
+    result = _bench("planner.py", "--database-url", small_database, "--at", "2026-06-15T09:30", "--repeat", "1")
+    assert result["reminders"] > 0 and result["mails_pending"] > 0
+    assert {"plan", "tick", "noop_tick"} <= set(result)
