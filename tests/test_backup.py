@@ -102,7 +102,7 @@ def fill_with_office_life(now: datetime = NOW) -> None:
     )
     workflow.submit_closure(second, heads[second.lead_department_id][0], summary="已全部完成。", files=[PDF], now=later)
     workflow.add_milestone(first, legal, title="阶段一：摸底", deadline=first.deadline, assignee=None, now=later)
-    workflow.log_offline_chase(first, legal, method="phone", note="电话催办", happened_at=now, now=later)
+    workflow.log_offline_urge(first, legal, method="phone", note="电话催办", happened_at=now, now=later)
     report = db.session.scalar(sa.select(SourceReport))
     report.original_file = b"PK\x03\x04\x00\xff binary \x00 bytes"
     drafts.generate(report, DraftStructure.SOURCE, legal, later)

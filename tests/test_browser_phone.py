@@ -51,7 +51,7 @@ def busy_department(app, personas):
             main_task, alice, title="完成实施细则起草", deadline=today + timedelta(days=20), assignee=None, now=now
         )
         workflow.urge(main_task, alice, "请于本周内报送实施细则草案。", today, now)
-        workflow.log_offline_chase(
+        workflow.log_offline_urge(
             main_task, alice, method="phone", note="电话联系交警支队综合科，答复本周报送。", happened_at=now, now=now
         )
         overdue = []

@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.models import Notification, Task, TaskState
 from tracker.services import workflow
 from tracker.services.evidence import Upload
-from tracker.services.timeline import chase_record
+from tracker.services.timeline import urge_record
 
 
 def overdue_tasks(app, personas, count: int = 3, **overrides) -> list[int]:
@@ -36,7 +36,7 @@ def overdue_tasks(app, personas, count: int = 3, **overrides) -> list[int]:
 def urges(app, task_id: int) -> list[Notification]:
     """The 催办 mails in the task's 催办记录."""
     with app.app_context():
-        return [n for n in chase_record(db.session.get(Task, task_id)) if getattr(n, "kind", "") == "urge"]
+        return [n for n in urge_record(db.session.get(Task, task_id)) if getattr(n, "kind", "") == "urge"]
 
 
 def test_the_picked_tasks_are_each_urged_once_with_one_message(app, client, personas):

@@ -120,7 +120,7 @@ def request_for(step: Step, task: Task, personas) -> tuple[str, dict]:
         Step.RESUME: (f"{base}/resume", {}),
         Step.CANCEL: (f"{base}/cancel", {"reason": "职能调整"}),
         Step.URGE: (f"{base}/urge", {"message": "请加快进度"}),
-        Step.LOG_CHASE: (f"{base}/chases", {"method": "phone", "happened_on": today, "note": "已电话督促"}),
+        Step.LOG_URGE: (f"{base}/chases", {"method": "phone", "happened_on": today, "note": "已电话督促"}),
         Step.ADD_MILESTONE: (f"{base}/milestones", {"title": "完成调研", "deadline": "2026-06-20"}),
         Step.ACKNOWLEDGE_ON_BEHALF: (f"{base}/on-behalf/acknowledge", {"on_behalf_note": "电话确认同意承办"}),
         Step.EXTENSION_ON_BEHALF: (

@@ -290,7 +290,7 @@ def test_it_keeps_a_chase_record_of_mails_and_offline_chases(app, client, scene)
     assert "交办通知" in record  # the mail sent when the task was assigned
 
 
-def test_it_refuses_an_offline_chase_in_the_future(client, scene):
+def test_it_refuses_an_offline_urge_in_the_future(client, scene):
     login(client, PEOPLE["alice"])
     response = client.post(
         f"/tasks/{scene['task']}/chases",

@@ -302,10 +302,10 @@ def _keep_last_progress(session: Session, flush_context: object, instances: obje
             task.last_progress_at = update.created_at
 
 
-class OfflineChase(db.Model):
+class OfflineUrge(db.Model):
     """A 催办 done outside the system (a phone call, a visit), logged by the legal office."""
 
-    __tablename__ = "offline_chases"
+    __tablename__ = "offline_chases"  # its first name: 催办 is "urge" in the code, 催签 "chase"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)

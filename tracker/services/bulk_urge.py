@@ -18,7 +18,7 @@ from tracker.policy import Action, can
 from tracker.services import task_query, workflow
 from tracker.services.workdays import WorkCalendar
 
-# The most tasks one bulk 催办 reaches: a province's overdue list is chased department by department.
+# The most tasks one bulk 催办 reaches: a province's overdue list is urged department by department.
 BULK_URGE_LIMIT = 500
 
 

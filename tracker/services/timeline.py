@@ -16,7 +16,7 @@ from tracker.models import (
     AuditEvent,
     ListedReminder,
     Notification,
-    OfflineChase,
+    OfflineUrge,
     ProgressUpdate,
     Task,
     UpdateKind,
@@ -75,18 +75,18 @@ def co_department_reports(timeline: list[Entry]) -> list[tuple[str, list[Progres
     return sorted(by_department.items())
 
 
-def chase_record(task: Task) -> list[Notification | ListedReminder | OfflineChase]:
+def urge_record(task: Task) -> list[Notification | ListedReminder | OfflineUrge]:
     """催办记录: every mail queued about the task (reminders, 催办, 催签…), every reminder a
-    day list carried, and every chase logged by hand, newest first."""
+    day list carried, and every 催办 logged by hand, newest first."""
     mails = db.session.scalars(sa.select(Notification).where(Notification.task_id == task.id)).all()
     listed = db.session.scalars(
         sa.select(ListedReminder).where(ListedReminder.task_id == task.id).options(selectinload(ListedReminder.list))
     ).all()
-    chases = db.session.scalars(
-        sa.select(OfflineChase).where(OfflineChase.task_id == task.id).options(selectinload(OfflineChase.actor))
+    offline = db.session.scalars(
+        sa.select(OfflineUrge).where(OfflineUrge.task_id == task.id).options(selectinload(OfflineUrge.actor))
     ).all()
 
-    def when(row: Notification | ListedReminder | OfflineChase) -> datetime:
-        return row.happened_at if isinstance(row, OfflineChase) else row.created_at
+    def when(row: Notification | ListedReminder | OfflineUrge) -> datetime:
+        return row.happened_at if isinstance(row, OfflineUrge) else row.created_at
 
-    return sorted([*mails, *listed, *chases], key=when, reverse=True)
+    return sorted([*mails, *listed, *offline], key=when, reverse=True)

@@ -29,7 +29,7 @@ from tracker.models import (
     Department,
     ExtensionRequest,
     ExtensionStatus,
-    OfflineChase,
+    OfflineUrge,
     Priority,
     ProgressUpdate,
     Task,
@@ -167,7 +167,7 @@ class Step(enum.StrEnum):
     RESUME = "resume"
     CANCEL = "cancel"
     URGE = "urge"
-    LOG_CHASE = "log_chase"
+    LOG_URGE = "log_urge"
     ADD_MILESTONE = "add_milestone"
     ACKNOWLEDGE_ON_BEHALF = "acknowledge_on_behalf"  # 代签收
     EXTENSION_ON_BEHALF = "extension_on_behalf"  # 代为申请延期
@@ -240,7 +240,7 @@ STEPS: dict[Step, StepRule] = {
         lambda t: t.state in OPEN_STATES and t.lead_department_id is not None,
         N_("只有已交办、未办结的任务可以催办。"),
     ),
-    Step.LOG_CHASE: StepRule(Action.URGE, _still_open, N_("已办结或已撤销的任务不能再记录催办。")),
+    Step.LOG_URGE: StepRule(Action.URGE, _still_open, N_("已办结或已撤销的任务不能再记录催办。")),
     Step.ADD_MILESTONE: StepRule(
         Action.ADD_MILESTONE,
         lambda t: t.parent_id is None and t.state in OPEN_STATES,
@@ -705,24 +705,24 @@ def set_task_overrides(task: Task, values: dict[str, Any] | None, actor: User, n
     )
 
 
-CHASE_METHODS = ("phone", "visit", "meeting", "other")
+URGE_METHODS = ("phone", "visit", "meeting", "other")
 
 
-def chase_moment(day: date, now: datetime) -> datetime:
+def offline_urge_moment(day: date, now: datetime) -> datetime:
     """When a 催办 logged for ``day`` happened: just now for today, noon of an earlier day."""
     return now if day == local_date(now) else datetime.combine(day, time(12, 0), local_zone())
 
 
-def log_offline_chase(
+def log_offline_urge(
     task: Task, actor: User, *, method: str, note: str, happened_at: datetime, now: datetime
-) -> OfflineChase:
+) -> OfflineUrge:
     """A 催办 done outside the system (a call, a visit), recorded in the task's 催办记录."""
-    require_step(task, Step.LOG_CHASE)
-    if method not in CHASE_METHODS:
+    require_step(task, Step.LOG_URGE)
+    if method not in URGE_METHODS:
         raise WorkflowError(_("请选择催办方式。"))
     if happened_at > now:
         raise WorkflowError(_("催办时间不能晚于现在。"))
-    chase = OfflineChase(
+    urge = OfflineUrge(
         task_id=task.id,
         actor_id=actor.id,
         method=method,
@@ -730,7 +730,7 @@ def log_offline_chase(
         happened_at=happened_at,
         created_at=now,
     )
-    db.session.add(chase)
+    db.session.add(urge)
     db.session.flush()
     record_event(
         "offline_chase_logged",
@@ -738,6 +738,6 @@ def log_offline_chase(
         actor=actor,
         object_type="task",
         object_id=task.id,
-        after={"method": method, "note": chase.note},
+        after={"method": method, "note": urge.note},
     )
-    return chase
+    return urge

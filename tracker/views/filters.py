@@ -25,7 +25,7 @@ from tracker.services import drafts, queues
 from tracker.services.deadlines import Standing
 from tracker.services.mail.catalogue import CATALOGUE
 from tracker.services.workflow import Step
-from tracker.views.task_forms import CHASE_METHOD_NAMES
+from tracker.views.task_forms import URGE_METHOD_NAMES
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -264,5 +264,5 @@ def register(app: Flask) -> None:
         lambda s: gettext(MAIL_STATUS_NAMES[s]) if s in MAIL_STATUS_NAMES else s, "mail_status_name"
     )
     app.add_template_filter(
-        lambda m: gettext(CHASE_METHOD_NAMES[m]) if m in CHASE_METHOD_NAMES else m, "chase_method_name"
+        lambda m: gettext(URGE_METHOD_NAMES[m]) if m in URGE_METHOD_NAMES else m, "urge_method_name"
     )

@@ -179,13 +179,13 @@ class ConfirmForm(FlaskForm):
     """A button with nothing to fill in (签收, 销号, 恢复办理): the CSRF token only."""
 
 
-CHASE_METHOD_NAMES = {"phone": N_("电话催办"), "visit": N_("上门督办"), "meeting": N_("约谈"), "other": N_("其他方式")}
+URGE_METHOD_NAMES = {"phone": N_("电话催办"), "visit": N_("上门督办"), "meeting": N_("约谈"), "other": N_("其他方式")}
 
 
-class OfflineChaseForm(FlaskForm):
+class OfflineUrgeForm(FlaskForm):
     method = SelectField(
         _l("催办方式"),
-        choices=[SelectChoice(value, _l(name)) for value, name in CHASE_METHOD_NAMES.items()],
+        choices=[SelectChoice(value, _l(name)) for value, name in URGE_METHOD_NAMES.items()],
         validators=[InputRequired(_l("请选择催办方式。"))],
     )
     happened_on = ChineseDateField(_l("催办日期"), validators=[InputRequired(_l("请填写催办日期。"))])

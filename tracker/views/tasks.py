@@ -30,7 +30,7 @@ from tracker.policy import Action, can, require
 from tracker.services import bulk_urge, carryover, deadlines, queues, staffing, task_query, workflow
 from tracker.services.evidence import Upload, content_type_for, path_of
 from tracker.services.mail import reminder_rules
-from tracker.services.timeline import chase_record, co_department_reports, task_timeline
+from tracker.services.timeline import co_department_reports, task_timeline, urge_record
 from tracker.services.workdays import WorkCalendar
 from tracker.services.workflow import Step
 from tracker.views import task_forms as forms
@@ -178,7 +178,7 @@ def _render_detail(
             timeline=timeline,
             co_reports=co_reports,
             reporting_for=reporting_for,
-            chase_record=chase_record(task),
+            urge_record=urge_record(task),
             attachments=db.session.scalars(
                 sa.select(EvidenceAttachment).where(EvidenceAttachment.task_id == task.id)
             ).all(),
@@ -218,7 +218,7 @@ def _blank_forms(task: Task) -> dict[str, FlaskForm]:
         "urge": forms.UrgeForm(formdata=None),
         "verify": forms.VerifyForm(formdata=None),
         "milestone": forms.MilestoneForm(formdata=None),
-        "chase": forms.OfflineChaseForm(formdata=None),
+        "offline_urge": forms.OfflineUrgeForm(formdata=None),
         "reminders": forms.TaskReminderForm(
             formdata=None,
             lead_workdays=reminder_rules.lead_workdays_text((task.reminder_overrides or {}).get("lead_workdays", [])),
@@ -461,22 +461,22 @@ def urge(task_id: int) -> Any:
     return _act(task_id, Step.URGE, "urge", forms.UrgeForm, perform)
 
 
-@bp.post("/tasks/<int:task_id>/chases")
+@bp.post("/tasks/<int:task_id>/chases")  # the address it has always had
 @login_required
-def log_chase(task_id: int) -> Any:
-    def perform(task: Task, form: forms.OfflineChaseForm) -> str:
+def log_urge(task_id: int) -> Any:
+    def perform(task: Task, form: forms.OfflineUrgeForm) -> str:
         now = utcnow()
-        workflow.log_offline_chase(
+        workflow.log_offline_urge(
             task,
             current_user,
             method=form.method.data,
             note=form.note.data,
-            happened_at=workflow.chase_moment(form.happened_on.data, now),
+            happened_at=workflow.offline_urge_moment(form.happened_on.data, now),
             now=now,
         )
         return _("催办记录已添加。")
 
-    return _act(task_id, Step.LOG_CHASE, "chase", forms.OfflineChaseForm, perform)
+    return _act(task_id, Step.LOG_URGE, "offline_urge", forms.OfflineUrgeForm, perform)
 
 
 @bp.post("/tasks/<int:task_id>/reminders")
