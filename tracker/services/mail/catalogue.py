@@ -112,7 +112,10 @@ CATALOGUE: dict[MailKind, KindInfo] = {
         N_("催办"), N_("法制部门催办（每项任务每天至多一次）"), N_("牵头单位的部门负责人和责任人"), IMMEDIATE
     ),
     MailKind.CHASE_ACKNOWLEDGEMENT: KindInfo(
-        N_("催签"), N_("交办后超过 2 个工作日仍未签收，每个工作日一次"), N_("牵头单位的部门负责人"), ON_WORKDAYS
+        N_("催签"),
+        N_("交办后超过提醒规则的签收时限（默认 2 个工作日）仍未签收，每个工作日一次"),
+        N_("牵头单位的部门负责人"),
+        ON_WORKDAYS,
     ),
     MailKind.DUE_SOON: KindInfo(
         N_("到期提醒"),
