@@ -100,7 +100,7 @@ def parse_text(raw_text: str, filename: str = "") -> ParsedReport:
     return ParsedReport(
         title=title,
         issuer=issuer,
-        year=find_year(title, paragraphs[: sections.review_end], sections.plans_heading, report_date, filename),
+        year=find_year(title, paragraphs[: sections.achievements_end], sections.plans_heading, report_date, filename),
         date=report_date,
         text="\n".join(texts),
         achievements=sections.achievements,

@@ -89,7 +89,7 @@ class Sections:
     leader_duties: list[Item] = field(default_factory=list)  # the section, as one item, when it has one
     shortcomings: list[Item] = field(default_factory=list)
     measures: list[Item] = field(default_factory=list)
-    review_end: int = 0  # where the review of the year gives way to what is lacking or planned
+    achievements_end: int = 0  # where the account of the year's work gives way to what is lacking or planned
     plans_heading: str = ""  # the heading of the measures' section, when it has one of its own
 
 
@@ -167,8 +167,9 @@ def find_sections(paragraphs: list[Paragraph]) -> Sections:
     the first of these sections (or the turn) is the review of the year: its achievements, and
     apart from them the statutory section on the principal leaders' duties.
 
-    Returns the :class:`Sections` found; ``review_end`` is the index of the first paragraph after
-    the review (the first section's heading, the turn, or the sign-off when nothing was found),
+    Returns the :class:`Sections` found; ``achievements_end`` is the index of the first paragraph
+    after the account of the year's work (the first section's heading, the turn, or the sign-off
+    when nothing was found),
     ``plans_heading`` the measures' heading sentence ("" when they have none of their own); the
     year finder reads both. Empty ``measures`` means the text holds no plans: the caller refuses
     it. Changes no paragraph.
@@ -180,18 +181,18 @@ def find_sections(paragraphs: list[Paragraph]) -> Sections:
     measure_heading = _section_heading(body, is_measure_heading, start)
     if shortcoming_heading is None and measure_heading is None:
         measure_heading = _next_year_heading(body)
-    sections = Sections(review_end=end)
+    sections = Sections(achievements_end=end)
     first_section = min((h.index for h in (shortcoming_heading, measure_heading) if h is not None), default=None)
     if first_section is None:
         pivot = _measure_pivot(body)
         if pivot is not None:
             sections.measures = _first_group(body[pivot:], inline=True)
             sections.achievements, sections.leader_duties = _achievements(body[:pivot], None)
-            sections.review_end = pivot
+            sections.achievements_end = pivot
         return sections
 
     first_heading = paragraphs[first_section]
-    sections.review_end = first_section
+    sections.achievements_end = first_section
     sections.plans_heading = measure_heading.head if measure_heading is not None else ""
     sections.achievements, sections.leader_duties = _achievements(body[:first_section], first_heading)
 
