@@ -28,12 +28,12 @@ from tracker.services.workdays import LIBRARY_LAST_YEAR, WorkCalendar
 from tracker.views import calendar_forms as forms
 from tracker.views.filters import format_date
 from tracker.views.guards import guard_blueprint
+from tracker.views.steps import INVALID_INPUT
 
 bp = Blueprint("calendar", __name__)
 
 # Chinese names and messages (message ids): translate them where they are shown.
 WEEKDAY_NAMES = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
-INVALID_INPUT = N_("提交的内容有误，请按提示修改。")
 
 
 guard_blueprint(bp, Action.MANAGE_CALENDAR)  # the legal office and the administrator

@@ -20,6 +20,7 @@ from tracker.services.drafts import DraftConflict, DraftContent, DraftNotFound
 from tracker.views import draft_forms as forms
 from tracker.views.downloads import DOCX_TYPE, PreparedFile, attachment
 from tracker.views.guards import guard_blueprint
+from tracker.views.steps import INVALID_INPUT
 
 bp = Blueprint("drafts", __name__)
 
@@ -135,7 +136,7 @@ def save_section(report_id: int) -> Any:
     draft = _draft(report, structure)
     form = forms.SectionForm()
     if not form.validate_on_submit() or form.based_on_number is None:
-        flash(_("提交的内容有误，请按提示修改。"), "error")
+        flash(_(INVALID_INPUT), "error")
         return _render(report, structure, 400, refused=form, latest_content=None)
     try:
         drafts.save_section(

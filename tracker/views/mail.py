@@ -25,6 +25,7 @@ from tracker.services.mail import outbox, sender
 from tracker.services.mail.catalogue import SIGN_IN_LINK_KINDS
 from tracker.views import mail_forms as forms
 from tracker.views.guards import guard_blueprint
+from tracker.views.steps import INVALID_INPUT
 
 bp = Blueprint("mail", __name__)
 
@@ -119,7 +120,7 @@ def detail(notification_id: int) -> str:
 def retry(notification_id: int) -> Response:
     notification = load_notification(notification_id)
     if not forms.RetryForm().validate_on_submit():
-        flash(_("提交的内容有误，请按提示修改。"), "error")
+        flash(_(INVALID_INPUT), "error")
         return redirect(url_for("mail.detail", notification_id=notification.id))
     try:
         sender.retry(notification, current_user, utcnow())
