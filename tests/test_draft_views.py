@@ -338,14 +338,14 @@ def test_a_new_version_is_prepared_anew_and_the_old_file_goes(app, client, demo,
     assert len(builds) == 2
 
 
-def test_a_failed_build_is_said_and_tried_again(app, client, demo, in_background, monkeypatch):
+def test_a_failed_build_is_said_and_tried_again(app, client, demo, in_background, monkeypatch, caplog):
     from tracker.services import drafts
 
     gate, builds = in_background
     gate.set()
     held = drafts.to_docx
 
-    def broken(content):
+    def broken(*_args: object) -> bytes:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(drafts, "to_docx", broken)
@@ -354,6 +354,8 @@ def test_a_failed_build_is_said_and_tried_again(app, client, demo, in_background
     client.get(page_url(demo, ".docx"))
     wait_for(lambda: "上次生成 Word 文件失败" in client.get(page_url(demo)).get_data(as_text=True))
     assert exports(app) == []
+    # The failure is the one the stand-in raised, not a call it could not take.
+    assert any(r.exc_info and str(r.exc_info[1]) == "disk full" for r in caplog.records)
 
     monkeypatch.setattr(drafts, "to_docx", held)
     client.get(page_url(demo, ".docx"))
