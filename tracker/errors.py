@@ -20,6 +20,3 @@ class Refusal(Exception):
         self.message = message
         if status is not None:
             self.status = status
-
-    def __str__(self) -> str:
-        return self.message

@@ -15,7 +15,7 @@ bulletin for an earlier day counts a task closed later as still open on that day
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from tracker.extensions import db
 from tracker.models import OPEN_STATES, AuditEvent, Department, SourceReport, Task, TaskState, User
 from tracker.policy import visible_tasks
-from tracker.services.deadlines import Thresholds
+from tracker.services.deadlines import Thresholds, due_soon_until
 from tracker.services.task_query import TASK_LOADING
 from tracker.services.workdays import WorkCalendar
 
@@ -257,11 +257,6 @@ def overdue_tasks(user: User, as_of: date, limit: int = LIST_LIMIT) -> list[Task
         .options(*TASK_LOADING)
     )
     return list(db.session.scalars(query))
-
-
-def due_soon_until(today: date, calendar: WorkCalendar, workdays: int) -> date:
-    """The last deadline that leaves at most ``workdays`` working days after ``today``."""
-    return calendar.add_workdays(today, workdays + 1) - timedelta(days=1)
 
 
 def due_soon_tasks(user: User, today: date, calendar: WorkCalendar, workdays: int) -> list[Task]:

@@ -131,8 +131,7 @@ class Thresholds:
 
     @classmethod
     def on(cls, today: date, calendar: WorkCalendar) -> Thresholds:
-        due_soon_until = calendar.add_workdays(today, due_soon_workdays() + 1) - timedelta(days=1)
-        return cls(today, due_soon_until, stale_before(today, stale_after_days()))
+        return cls(today, due_soon_until(today, calendar, due_soon_workdays()), stale_before(today, stale_after_days()))
 
     def overdue(self) -> ColumnElement[bool]:
         return sa.and_(Task.state.in_(OPEN_STATES), Task.deadline < self.today)
@@ -172,6 +171,11 @@ class Thresholds:
         if light == "yellow":
             return sa.and_(is_open, not_red, warning)
         return sa.and_(is_open, not_red, sa.not_(sa.func.coalesce(warning, False)))
+
+
+def due_soon_until(today: date, calendar: WorkCalendar, workdays: int) -> date:
+    """The last deadline that leaves at most ``workdays`` working days after ``today``."""
+    return calendar.add_workdays(today, workdays + 1) - timedelta(days=1)
 
 
 def stale_before(today: date, after_days: int) -> datetime:

@@ -58,7 +58,7 @@ def index() -> str:
         ascending=ascending,
         overdue=overdue,
         due_soon=due_soon,
-        due_soon_until=dashboard.due_soon_until(today, calendar, within),
+        due_soon_until=deadlines.due_soon_until(today, calendar, within),
         within=within,
         standing_of=standing_of,
         activity=dashboard.recent_activity(current_user),

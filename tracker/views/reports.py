@@ -34,7 +34,6 @@ from tracker.models import (
 from tracker.policy import Action
 from tracker.services import carryover, review
 from tracker.services import reports as report_service
-from tracker.services.reports import DuplicateReportError, store_report
 from tracker.views import report_forms as forms
 from tracker.views.guards import guard_blueprint
 from tracker.views.steps import INVALID_INPUT, run_step
@@ -117,14 +116,14 @@ def upload() -> Any:
     filename = PurePath(form.file.data.filename or "").name[-255:]
     try:
         parsed = parse_report_within(data, filename, current_app.config["IMPORT_TIMEOUT_SECONDS"])
-        report = store_report(
+        report = report_service.store_report(
             parsed,
             filename=filename,
             data=data,
             imported_by=current_user,
             now=utcnow(),
         )
-    except DuplicateReportError as error:
+    except report_service.DuplicateReportError as error:
         db.session.rollback()
         # The service's message is in Chinese (it is the command line's too): say it here in the user's language.
         existing = error.existing
