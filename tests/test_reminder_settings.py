@@ -115,3 +115,31 @@ def test_the_due_soon_days_and_the_time_to_acknowledge_are_the_policy_s(ctx, per
     db.session.commit()
     assert judged() == ("green", True)
     assert deadlines.Thresholds.on(today, calendar).due_soon_until == date(2026, 6, 5) + timedelta(days=2)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("due_soon_workdays", "0", "即将到期的工作日数须为 1 到 60 之间的整数"),
+        ("acknowledge_within_workdays", "31", "签收时限的工作日数须为 1 到 30 之间的整数"),
+    ],
+)
+def test_it_refuses_a_due_soon_or_acknowledge_limit_out_of_range_and_keeps_the_input(
+    app, client, personas, field, value, message
+):
+    login(client, "alice@example.gov.cn")
+    data = {
+        "csrf_token": csrf_token(client, "/reminders/"),
+        "lead_workdays": "14,7,3,1",
+        "on_the_day": "y",
+        "leadership_after_days": "14",
+        "stale_after_days": "30",
+        "due_soon_workdays": "5",
+        "acknowledge_within_workdays": "2",
+        "send_hour": "9",
+    }
+    response = client.post("/reminders/", data=data | {field: value})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in page and f'value="{value}"' in page
+    with app.app_context():
+        assert db.session.get(Setting, "reminder_policy") is None  # nothing saved
