@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import count_queries
@@ -109,6 +110,20 @@ def test_planning_costs_the_same_queries_for_ten_or_a_hundred_tasks(app, persona
     with count_queries(app) as many:
         planner.plan(at_nine(DAY))
     assert len(many) == len(few)
+
+
+@pytest.mark.postgresql_only("work_mem is PostgreSQL's; SQLite has no such setting")
+def test_planning_sorts_in_memory_for_the_rest_of_its_transaction_only(personas, ctx):
+    def work_mem() -> str:
+        return db.session.execute(sa.text("SHOW work_mem")).scalar_one()
+
+    tasks_for_bob(personas, 3, DAY - timedelta(days=3))
+    db.session.commit()
+    server_default = work_mem()
+    planner.plan(at_nine(DAY))
+    assert work_mem() == f"{planner.PLANNING_MEMORY_MB}MB" != server_default
+    db.session.rollback()
+    assert work_mem() == server_default
 
 
 def test_a_tick_that_finds_nothing_new_queues_in_one_statement(app, personas, ctx):

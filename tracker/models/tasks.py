@@ -181,6 +181,23 @@ class Task(db.Model):
             postgresql_where=sa.text(_REMINDED),
             sqlite_where=sa.text(_REMINDED),
         ),
+        # The open tasks by assignment: the legal office's badge counts the returned, unassigned
+        # and unacknowledged ones here, without reading the table.
+        sa.Index(
+            "ix_tasks_open_assignment",
+            "assignment",
+            "assigned_at",
+            postgresql_include=["id", "parent_id", "state"],
+            postgresql_where=sa.text(f"state IN {_sql_states(OPEN_STATES)}"),
+            sqlite_where=sa.text(f"state IN {_sql_states(OPEN_STATES)}"),
+        ),
+        # The few tasks with reminder rules of their own, which the planner reads first.
+        sa.Index(
+            "ix_tasks_own_rules",
+            "id",
+            postgresql_where=sa.text("reminder_overrides IS NOT NULL"),
+            sqlite_where=sa.text("reminder_overrides IS NOT NULL"),
+        ),
         # The closed top-level tasks by day of closure: the dashboard's chart of the year.
         sa.Index(
             "ix_tasks_closed_on",
