@@ -113,7 +113,7 @@ def _scope(user: User) -> ColumnElement[bool]:
 
 def _number(condition: ColumnElement[bool]) -> Any:
     """How many rows of the group meet ``condition``."""
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+    return sa.func.count().filter(condition)
 
 
 # The columns of a tally, in the order of Tally's fields; last_update is the latest, the rest add up.
@@ -234,36 +234,61 @@ def _monthly_done(user: User, as_of: date) -> list[tuple[date, int]]:
 
 
 def overdue_tasks(user: User, as_of: date, limit: int = LIST_LIMIT) -> list[Task]:
-    """Tasks still open as of ``as_of`` with the deadline before it, the longest overdue first.
+    """Tasks still open as of ``as_of`` with the deadline before it, the longest overdue first."""
+    [overdue] = _loaded(_overdue_ids(user, as_of, limit))
+    return overdue
 
-    Two ordered look-ups merged, each down its own index: the open tasks by deadline, and the
+
+def due_soon_tasks(user: User, today: date, calendar: WorkCalendar, workdays: int) -> list[Task]:
+    """Open tasks due from today up to ``workdays`` working days ahead, the nearest first."""
+    [due_soon] = _loaded(_due_soon_ids(user, today, calendar, workdays))
+    return due_soon
+
+
+def watch_lists(user: User, today: date, calendar: WorkCalendar, workdays: int) -> tuple[list[Task], list[Task]]:
+    """The dashboard's two lists, overdue and due within ``workdays`` working days, their tasks
+    loaded together."""
+    overdue, due_soon = _loaded(_overdue_ids(user, today, LIST_LIMIT), _due_soon_ids(user, today, calendar, workdays))
+    return overdue, due_soon
+
+
+def _loaded(*id_lists: list[int]) -> list[list[Task]]:
+    """The tasks of each list of ids, in its order, read in one query (and one per relation)."""
+    wanted = [task_id for ids in id_lists for task_id in ids]
+    found = (
+        {t.id: t for t in db.session.scalars(sa.select(Task).where(Task.id.in_(wanted)).options(*TASK_LOADING))}
+        if wanted
+        else {}
+    )
+    return [[found[task_id] for task_id in ids] for ids in id_lists]
+
+
+def _overdue_ids(user: User, as_of: date, limit: int) -> list[int]:
+    """Two ordered look-ups merged, each down its own index: the open tasks by deadline, and the
     few closed after ``as_of`` (for a bulletin of an earlier day). One condition with both would
     walk the deadline index past every task closed long ago."""
     late = sa.and_(_scope(user), Task.deadline < as_of)
     first = sa.union_all(
         *(
-            sa.select(Task.id).where(late, condition).order_by(Task.deadline, Task.id).limit(limit).subquery().select()
+            sa.select(Task.id, Task.deadline)
+            .where(late, condition)
+            .order_by(Task.deadline, Task.id)
+            .limit(limit)
+            .subquery()
+            .select()
             for condition in (
                 Task.state.in_(OPEN_STATES),
                 sa.and_(Task.state == TaskState.DONE, Task.completed_on > as_of),
             )
         )
     ).subquery()
-    query = (
-        sa.select(Task)
-        .join(first, first.c.id == Task.id)
-        .order_by(Task.deadline, Task.id)
-        .limit(limit)
-        .options(*TASK_LOADING)
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(sa.select(first.c.id).order_by(first.c.deadline, first.c.id).limit(limit)))
 
 
-def due_soon_tasks(user: User, today: date, calendar: WorkCalendar, workdays: int) -> list[Task]:
-    """Open tasks due from today up to ``workdays`` working days ahead, the nearest first."""
+def _due_soon_ids(user: User, today: date, calendar: WorkCalendar, workdays: int) -> list[int]:
     return list(
         db.session.scalars(
-            sa.select(Task)
+            sa.select(Task.id)
             .where(
                 _scope(user),
                 Task.state.in_(OPEN_STATES),
@@ -271,7 +296,6 @@ def due_soon_tasks(user: User, today: date, calendar: WorkCalendar, workdays: in
                 Task.deadline <= due_soon_until(today, calendar, workdays),
             )
             .order_by(Task.deadline, Task.id)
-            .options(*TASK_LOADING)
             .limit(LIST_LIMIT)
         )
     )

@@ -35,8 +35,7 @@ def index() -> str:
     show_all = request.args.get("all") == "1"
 
     overview = dashboard.overview(current_user, today, calendar)
-    overdue = dashboard.overdue_tasks(current_user, today)
-    due_soon = dashboard.due_soon_tasks(current_user, today, calendar, within)
+    overdue, due_soon = dashboard.watch_lists(current_user, today, calendar, within)
     standing_of = deadlines.standings([*overdue, *due_soon], today, calendar)
     done_in_chart = sum(number for _, number in overview.monthly_done)
     # Tasks not yet assigned have no department: counted apart, never ranked as one.
