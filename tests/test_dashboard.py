@@ -135,10 +135,11 @@ def test_overdue_and_due_soon_lists(app, personas, counted):
     with app.app_context():
         alice = db.session.get(type(personas.alice), personas.alice.id)
         calendar = WorkCalendar.load()
-        overdue = [t.id for t in dashboard.overdue_tasks(alice, TODAY)]
-        soon_5 = [t.id for t in dashboard.due_soon_tasks(alice, TODAY, calendar, 5)]
-        soon_6 = [t.id for t in dashboard.due_soon_tasks(alice, TODAY, calendar, 6)]
-    assert overdue == [counted["t3"], counted["t8"]]  # the longest overdue first
+        overdue, due_soon = dashboard.watch_lists(alice, TODAY, calendar, 5)
+        soon_5 = [t.id for t in due_soon]
+        soon_6 = [t.id for t in dashboard.watch_lists(alice, TODAY, calendar, 6)[1]]
+        alone = [t.id for t in dashboard.overdue_tasks(alice, TODAY)]
+    assert [t.id for t in overdue] == alone == [counted["t3"], counted["t8"]]  # the longest overdue first
     assert soon_5 == [counted["t4"]]
     assert soon_6 == [counted["t4"], counted["t6"]]
 
@@ -158,7 +159,7 @@ def test_the_national_day_holiday_counts_no_working_days(app, personas):
         db.session.commit()
         calendar = WorkCalendar.load()
         overview = dashboard.overview(alice, today, calendar)
-        soon = [t.id for t in dashboard.due_soon_tasks(alice, today, calendar, 5)]
+        soon = [t.id for t in dashboard.watch_lists(alice, today, calendar, 5)[1]]
         left = {day: calendar.workdays_until(today, day) for day in due}
     assert left == {date(2026, 10, 9): 2, date(2026, 10, 13): 5, date(2026, 10, 14): 6}
     assert overview.by_light == {"red": 0, "yellow": 2, "green": 1, "grey": 0}

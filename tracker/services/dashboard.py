@@ -239,15 +239,10 @@ def overdue_tasks(user: User, as_of: date, limit: int = LIST_LIMIT) -> list[Task
     return overdue
 
 
-def due_soon_tasks(user: User, today: date, calendar: WorkCalendar, workdays: int) -> list[Task]:
-    """Open tasks due from today up to ``workdays`` working days ahead, the nearest first."""
-    [due_soon] = _loaded(_due_soon_ids(user, today, calendar, workdays))
-    return due_soon
-
-
 def watch_lists(user: User, today: date, calendar: WorkCalendar, workdays: int) -> tuple[list[Task], list[Task]]:
-    """The dashboard's two lists, overdue and due within ``workdays`` working days, their tasks
-    loaded together."""
+    """The dashboard's two lists, their tasks loaded together: the overdue (as
+    :func:`overdue_tasks`), and the open tasks due from today up to ``workdays`` working days
+    ahead, the nearest first."""
     overdue, due_soon = _loaded(_overdue_ids(user, today, LIST_LIMIT), _due_soon_ids(user, today, calendar, workdays))
     return overdue, due_soon
 
